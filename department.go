@@ -1,5 +1,10 @@
 package gridloop
 
+import (
+	"cmp"
+	"slices"
+)
+
 // DeptKind is a department's level in the three-level dispatch tree (三级派遣).
 type DeptKind string
 
@@ -74,5 +79,6 @@ func (t *DeptTree) All() []Department {
 	for _, d := range t.byID {
 		out = append(out, d)
 	}
+	slices.SortFunc(out, func(a, b Department) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }

@@ -2,10 +2,8 @@ package workflow
 
 import (
 	"slices"
-	"time"
 
 	gl "github.com/gridloop/gridloop"
-	"github.com/gridloop/gridloop/worktime"
 )
 
 type data = map[string]any
@@ -97,9 +95,9 @@ func dispatch(c *gl.Case, _ Actor, in Input, env Env, ev *gl.Event) (data, error
 	c.Assignments = as
 	c.Status = gl.StatusDispatched
 	c.DispatchedAt = ptr(env.Now)
-	c.SignDue = ptr(env.Calendar.Deadline(env.Now, env.Category.ResponseLimit))
+	c.SignDue = utc(env.Calendar.Deadline(env.Now, env.Category.ResponseLimit))
 	limit := env.Category.Limit(c.Urgent)
-	c.Due = ptr(env.Calendar.Deadline(env.Now, limit))
+	c.Due = utc(env.Calendar.Deadline(env.Now, limit))
 	c.DueWorking = limit.Unit.Working()
 	c.DueStart = ptr(env.Now)
 	ev.DeptID = in.DeptID
@@ -245,7 +243,7 @@ func doReopen(c *gl.Case, env Env) {
 	backToWork(c)
 	if env.Category != nil {
 		limit := env.Category.Limit(c.Urgent)
-		c.Due = ptr(env.Calendar.Deadline(env.Now, limit))
+		c.Due = utc(env.Calendar.Deadline(env.Now, limit))
 		c.DueWorking = limit.Unit.Working()
 		c.DueStart = ptr(env.Now)
 	}
@@ -296,7 +294,7 @@ func approve(c *gl.Case, _ Actor, _ Input, env Env, ev *gl.Event) (data, error) 
 		c.Status = gl.StatusRegistered
 	case gl.RequestExtension:
 		if c.Due != nil {
-			c.Due = ptr(extend(env.Calendar, *c.Due, *req.Limit))
+			c.Due = utc(env.Calendar.Extend(*c.Due, *req.Limit))
 		}
 		c.ExtensionCount++
 		d["due"] = c.Due
@@ -305,10 +303,6 @@ func approve(c *gl.Case, _ Actor, _ Input, env Env, ev *gl.Event) (data, error) 
 		c.SuspendedAt = ptr(env.Now)
 	}
 	return d, nil
-}
-
-func extend(cal *worktime.Calendar, due time.Time, l worktime.Limit) time.Time {
-	return cal.Extend(due, l)
 }
 
 func deny(c *gl.Case, _ Actor, in Input, _ Env, ev *gl.Event) (data, error) {
@@ -323,7 +317,7 @@ func deny(c *gl.Case, _ Actor, in Input, _ Env, ev *gl.Event) (data, error) {
 
 func resume(c *gl.Case, _ Actor, _ Input, env Env, _ *gl.Event) (data, error) {
 	if c.Due != nil && c.SuspendedAt != nil {
-		c.Due = ptr(env.Calendar.Resume(*c.SuspendedAt, *c.Due, env.Now, c.DueWorking))
+		c.Due = utc(env.Calendar.Resume(*c.SuspendedAt, *c.Due, env.Now, c.DueWorking))
 	}
 	c.SuspendedAt = nil
 	c.Status = gl.StatusHandling

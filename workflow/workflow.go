@@ -200,3 +200,9 @@ func clone(c gl.Case) gl.Case {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// utc keeps every stored instant in UTC, whatever zone the calendar computed it in.
+func utc(t time.Time) *time.Time {
+	u := t.UTC()
+	return &u
+}

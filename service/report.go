@@ -1,0 +1,177 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/store"
+)
+
+// ReportInput is a new problem as it arrives.
+type ReportInput struct {
+	Description   string     `json:"description"`
+	Lat           *float64   `json:"lat"`
+	Lng           *float64   `json:"lng"`
+	CategoryCode  string     `json:"category_code,omitempty"`
+	Address       string     `json:"address,omitempty"`
+	Channel       gl.Channel `json:"channel,omitempty"`
+	ReporterName  string     `json:"reporter_name,omitempty"`
+	ReporterPhone string     `json:"reporter_phone,omitempty"`
+	Photos        []string   `json:"photos,omitempty"`
+}
+
+// ReportResult is what the reporter gets back: the case and the secret tracking token,
+// shown once.
+type ReportResult struct {
+	Case          *gl.Case `json:"case"`
+	TrackingToken string   `json:"tracking_token"`
+}
+
+var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
+
+// validate checks and tidies in. Every message names the field.
+func (in *ReportInput) validate() error {
+	in.Description = strings.TrimSpace(in.Description)
+	in.Address = strings.TrimSpace(in.Address)
+	in.ReporterName = strings.TrimSpace(in.ReporterName)
+	in.ReporterPhone = strings.TrimSpace(in.ReporterPhone)
+	switch {
+	case in.Description == "":
+		return gl.FieldError("description", "请描述问题")
+	case utf8.RuneCountInString(in.Description) > 4000:
+		return gl.FieldError("description", "问题描述不能超过 4000 字")
+	case in.Lat == nil || in.Lng == nil:
+		return gl.FieldError("lat", "请提供问题位置（lat 纬度、lng 经度）")
+	case *in.Lat < -90 || *in.Lat > 90 || *in.Lat != *in.Lat:
+		return gl.FieldError("lat", "纬度须在 -90 到 90 之间")
+	case *in.Lng < -180 || *in.Lng > 180 || *in.Lng != *in.Lng:
+		return gl.FieldError("lng", "经度须在 -180 到 180 之间")
+	case utf8.RuneCountInString(in.Address) > 200:
+		return gl.FieldError("address", "地址不能超过 200 字")
+	case utf8.RuneCountInString(in.ReporterName) > 50:
+		return gl.FieldError("reporter_name", "姓名不能超过 50 字")
+	case in.ReporterPhone != "" && !phonePattern.MatchString(in.ReporterPhone):
+		return gl.FieldError("reporter_phone", "电话号码格式不正确")
+	case in.Channel != "" && !in.Channel.Valid():
+		return gl.FieldError("channel", "未知的来源渠道「%s」", in.Channel)
+	case len(in.Photos) > 9:
+		return gl.FieldError("photos", "照片不能超过 9 张")
+	}
+	return nil
+}
+
+// Report takes in a new problem and opens a case for it. With an idempotency key, a
+// retry returns the first result instead of a second case.
+func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idemKey string) (*ReportResult, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if in.Channel == "" {
+		in.Channel = gl.ChannelAPI
+	}
+	if in.Channel == gl.ChannelPatrol && (p.User == nil || !p.User.HasRole(gl.RoleGridMember)) {
+		return nil, gl.FieldError("channel", "只有网格员可以以巡查方式上报")
+	}
+	scope := "report"
+	if p.User != nil {
+		scope = fmt.Sprintf("report:%d", p.User.ID)
+	}
+	now := s.now()
+	var res ReportResult
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		if idemKey != "" {
+			_, body, ok, err := tx.Idempotent(ctx, scope, idemKey)
+			if err != nil {
+				return err
+			} else if ok {
+				if err := json.Unmarshal(body, &res); err != nil {
+					return err
+				}
+				// Return the case as it is now, with the token from the first answer.
+				res.Case, err = tx.CaseByID(ctx, res.Case.ID)
+				return err
+			}
+		}
+		if in.CategoryCode != "" {
+			cat, err := tx.CategoryByCode(ctx, in.CategoryCode)
+			if gl.ErrorCode(err) == gl.ENOTFOUND || (err == nil && !cat.Active) {
+				return gl.FieldError("category_code", "未知的问题类别「%s」", in.CategoryCode)
+			} else if err != nil {
+				return err
+			}
+		}
+		token, hash := newTrackingToken()
+		c := &gl.Case{
+			Status: gl.StatusReported, Version: 1, Channel: in.Channel, CategoryCode: in.CategoryCode,
+			Description: in.Description, Address: in.Address, Lat: *in.Lat, Lng: *in.Lng,
+			ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
+			TrackingHash: hash, Photos: in.Photos, CreatedAt: now, UpdatedAt: now,
+		}
+		switch in.Channel {
+		case gl.ChannelPatrol: // a grid worker's own finding needs no verification
+			c.Verified = true
+		case gl.ChannelCamera: // machine findings are always checked by a person first
+			c.Status = gl.StatusVerifying
+		}
+		if p.User != nil {
+			c.ReporterID = p.User.ID
+		}
+		if d, ok := s.Policy.StageLimits[c.Status]; ok {
+			due := now.Add(d)
+			c.StageDue = &due
+		}
+		local := now.In(s.Calendar().Location())
+		day := local.Format("20060102")
+		seq, err := tx.NextCaseSeq(ctx, day)
+		if err != nil {
+			return err
+		}
+		c.Code = fmt.Sprintf("%s%05d", day, seq)
+		if err := tx.InsertCase(ctx, c); err != nil {
+			return err
+		}
+		role := gl.RoleCitizen
+		if p.User != nil && len(p.User.Roles) > 0 {
+			role = p.User.Roles[0]
+		}
+		ev := &gl.Event{CaseID: c.ID, Action: gl.ActionReport, ActorID: c.ReporterID, Actor: p.Name(),
+			Role: role, To: c.Status, Public: true, At: now}
+		ev.Data, _ = json.Marshal(map[string]any{"channel": c.Channel})
+		if err := tx.AppendEvent(ctx, ev); err != nil {
+			return err
+		}
+		res = ReportResult{Case: c, TrackingToken: token}
+		if idemKey != "" {
+			body, _ := json.Marshal(res)
+			return tx.SaveIdempotent(ctx, scope, idemKey, 201, body)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// newTrackingToken returns a fresh secret for the reporter and the hash we keep.
+func newTrackingToken() (token, hash string) {
+	b := make([]byte, 18)
+	rand.Read(b)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashSecret(token)
+}
+
+// HashSecret is the stored form of a tracking token or API token.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
