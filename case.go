@@ -183,7 +183,9 @@ func (c *Case) Light(cal *worktime.Calendar, now time.Time) worktime.Light {
 	switch c.Status {
 	case StatusDispatched, StatusHandling:
 	case StatusSuspended:
-		now = *c.SuspendedAt
+		if c.SuspendedAt != nil {
+			now = *c.SuspendedAt
+		}
 	default:
 		if c.Overdue {
 			return worktime.Red
