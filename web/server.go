@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/web/api"
+	"github.com/gridloop/gridloop/web/ui"
 )
 
 // Server serves gridloop over HTTP.
@@ -41,10 +42,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		json.NewEncoder(w).Encode(map[string]string{"status": "ready"})
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("gridloop 城市网格化治理平台\nJSON API: /api/v1  健康检查: /healthz\n"))
-	})
+	ui.Must(ui.New(s.Svc, s.Log)).Register(mux)
 	return recoverPanics(s.Log, mux)
 }
 

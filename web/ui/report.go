@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/service"
+)
+
+type reportData struct {
+	Groups []catGroup
+	Form   form
+}
+
+func (u *UI) reportForm(w http.ResponseWriter, r *http.Request) {
+	f := form{"idem": {newKey()}}
+	u.showReport(w, r, http.StatusOK, f, nil)
+}
+
+func (u *UI) showReport(w http.ResponseWriter, r *http.Request, status int, f form, p *page) {
+	groups, err := u.categoryGroups(r.Context(), langOf(r))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if p == nil {
+		p = &page{}
+	}
+	p.Title, p.Data = T(langOf(r), "report.title"), reportData{Groups: groups, Form: f}
+	u.renderPage(w, r, status, "report", p)
+}
+
+func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
+	f, err := parseForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	in := service.ReportInput{
+		Description: f.V("description"), CategoryCode: f.V("category_code"), Address: f.V("address"),
+		ReporterName: f.V("reporter_name"), ReporterPhone: f.V("reporter_phone"), Channel: gl.ChannelWeb,
+	}
+	lang := langOf(r)
+	fields := map[string]string{}
+	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
+	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
+	if strings.TrimSpace(in.Description) == "" {
+		fields["description"] = T(lang, "report.err_description")
+	}
+	if len(fields) == 0 {
+		key := f.V("idem")
+		if len(key) > 100 {
+			key = ""
+		}
+		res, err := u.svc.Report(r.Context(), &service.Principal{}, in, key)
+		if err == nil {
+			q := url.Values{"code": {res.Case.Code}, "token": {res.TrackingToken}}
+			redirect(w, r, "/report/done?"+q.Encode())
+			return
+		}
+		field, msg, status := formError(err)
+		if status >= 500 {
+			u.fail(w, r, err)
+			return
+		}
+		if field == "" {
+			u.showReport(w, r, status, f, &page{Err: msg})
+			return
+		}
+		fields[field] = msg
+	}
+	u.showReport(w, r, http.StatusUnprocessableEntity, f, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
+}
+
+// parseCoord reads a latitude or longitude; empty is left to the service to refuse.
+func parseCoord(s, field, msg string, fields map[string]string) *float64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		fields[field] = msg
+		return nil
+	}
+	return &v
+}
+
+type doneData struct {
+	Code, TrackPath, TrackURL string
+}
+
+func (u *UI) reportDone(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	code, token := q.Get("code"), q.Get("token")
+	if code == "" || token == "" {
+		redirect(w, r, "/report")
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	p := "/track/" + url.PathEscape(token)
+	u.render(w, r, http.StatusOK, "report_done", "done.title", doneData{Code: code, TrackPath: p, TrackURL: scheme + "://" + r.Host + p})
+}
+
+// newKey is a random idempotency key for a form, so a double submit files one case.
+func newKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/workflow"
+)
+
+// reporterActions are the actions a reporter may post from the tracking page.
+var reporterActions = []gl.Action{gl.ActionSupplement, gl.ActionRate, gl.ActionReopen, gl.ActionWithdraw}
+
+type trackData struct {
+	Token    string
+	Tracking *service.Tracking
+	// FormAction is the form that failed, whose values Form keeps.
+	FormAction gl.Action
+	Form       form
+}
+
+// Can reports whether the reporter may take action a now.
+func (d trackData) Can(a string) bool { return slices.Contains(d.Tracking.Actions, gl.Action(a)) }
+
+// V is the typed value of field k, kept for the form that failed.
+func (d trackData) V(action, k string) string {
+	if string(d.FormAction) != action {
+		return ""
+	}
+	return d.Form.V(k)
+}
+
+func (u *UI) trackLookup(w http.ResponseWriter, r *http.Request) {
+	t := strings.TrimSpace(r.URL.Query().Get("token"))
+	// Accept a pasted link as well as the bare token.
+	if i := strings.LastIndex(t, "/track/"); i >= 0 {
+		t = t[i+len("/track/"):]
+	}
+	if t == "" {
+		redirect(w, r, "/")
+		return
+	}
+	redirect(w, r, "/track/"+url.PathEscape(t))
+}
+
+func (u *UI) track(w http.ResponseWriter, r *http.Request) {
+	u.showTrack(w, r, http.StatusOK, "", nil, &page{})
+}
+
+func (u *UI) showTrack(w http.ResponseWriter, r *http.Request, status int, action gl.Action, f form, p *page) {
+	token := r.PathValue("token")
+	t, err := u.svc.Track(r.Context(), token)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p.Title = T(langOf(r), "track.title")
+	p.Data = trackData{Token: token, Tracking: t, FormAction: action, Form: f}
+	u.renderPage(w, r, status, "track", p)
+}
+
+func (u *UI) trackAct(w http.ResponseWriter, r *http.Request) {
+	action := gl.Action(r.PathValue("action"))
+	if !slices.Contains(reporterActions, action) {
+		u.fail(w, r, gl.Errorf(gl.ENOTFOUND, "未知操作「%s」", action))
+		return
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	in := workflow.Input{Action: action, Note: strings.TrimSpace(f.V("note"))}
+	if action == gl.ActionRate {
+		in.Satisfaction = gl.Satisfaction(f.V("satisfaction"))
+		in.Fixed = boolField(f.V("fixed"))
+	}
+	res, err := u.svc.ActAsReporter(r.Context(), r.PathValue("token"), in)
+	if err != nil {
+		field, msg, status := formError(err)
+		if status >= 500 || status == http.StatusNotFound {
+			u.fail(w, r, err)
+			return
+		}
+		p := &page{Err: msg}
+		if field != "" {
+			p.Fields = map[string]string{field: msg}
+		}
+		u.showTrack(w, r, status, action, f, p)
+		return
+	}
+	lang := langOf(r)
+	msg := T(lang, "track.done_"+string(action))
+	if res.Case.Status == gl.StatusHandling && action == gl.ActionRate {
+		msg = T(lang, "track.done_reopened")
+	}
+	u.flash(r, msg)
+	redirect(w, r, "/track/"+url.PathEscape(r.PathValue("token")))
+}
+
+// boolField reads a yes/no radio: "yes"/"no", or nil when nothing was chosen.
+func boolField(s string) *bool {
+	switch s {
+	case "yes", "true", "1":
+		b := true
+		return &b
+	case "no", "false", "0":
+		b := false
+		return &b
+	}
+	return nil
+}
