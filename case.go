@@ -100,8 +100,9 @@ type Case struct {
 	Address       string  `json:"address,omitempty"`
 	Lat           float64 `json:"lat"`
 	Lng           float64 `json:"lng"`
-	AreaCode      string  `json:"area_code,omitempty"` // community (or finer known) area at report time
-	GridCode      string  `json:"grid_code,omitempty"` // unit grid at report time
+	AreaCode      string  `json:"area_code,omitempty"`      // community (or finer known) area at report time
+	GridCode      string  `json:"grid_code,omitempty"`      // unit grid at report time
+	RespGridCode  string  `json:"resp_grid_code,omitempty"` // responsibility grid at report time
 	ReporterName  string  `json:"reporter_name,omitempty"`
 	ReporterPhone string  `json:"reporter_phone,omitempty"`
 	ReporterID    int64   `json:"reporter_user_id,omitempty"` // staff who reported it (grid worker, operator)

@@ -49,6 +49,11 @@ type Options struct {
 	Cases    int    // how many cases; default 400
 	Seed     uint64 // random seed, for repeatable demos
 	Progress func(done, total int)
+	// DataDir holds the shared Hangzhou data (see DataDir); empty means the small
+	// hand-made city with random points.
+	DataDir string
+	// Say reports what the seeder is doing.
+	Say func(string)
 }
 
 // Seed builds the demo city in svc's store. It is not idempotent: call Seeded first.
@@ -61,9 +66,29 @@ func Seed(ctx context.Context, svc *service.Service, opt Options) error {
 			return fmt.Errorf("category %s: %w", c.Code, err)
 		}
 	}
-	depts, err := seedDepartments(ctx, svc)
+	say := func(format string, args ...any) {
+		if opt.Say != nil {
+			opt.Say(fmt.Sprintf(format, args...))
+		}
+	}
+	var city *City
+	if opt.DataDir != "" {
+		say("deriving the Hangzhou city from %s", opt.DataDir)
+		var err error
+		if city, err = BuildHangzhou(opt.DataDir, func(s string) { say("%s", s) }); err != nil {
+			return err
+		}
+	}
+	depts, err := seedDepartments(ctx, svc, city == nil)
 	if err != nil {
 		return err
+	}
+	var pl *places
+	if city != nil {
+		if pl, err = seedCity(ctx, svc, city, depts, say); err != nil {
+			return err
+		}
+		say("%s", Counts(svc))
 	}
 	users, err := seedUsers(ctx, svc, depts)
 	if err != nil {
@@ -71,7 +96,7 @@ func Seed(ctx context.Context, svc *service.Service, opt Options) error {
 	}
 	realNow := svc.Now
 	defer func() { svc.Now = realNow }()
-	sim := &simulation{svc: svc, users: users, depts: depts, rng: rand.New(rand.NewPCG(opt.Seed, 7)), now: realNow()}
+	sim := &simulation{svc: svc, users: users, depts: depts, places: pl, rng: rand.New(rand.NewPCG(opt.Seed, 7)), now: realNow()}
 	for i := range opt.Cases {
 		if err := sim.oneCase(ctx, i); err != nil {
 			return fmt.Errorf("demo case %d: %w", i, err)

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"slices"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
@@ -44,9 +45,10 @@ type demoDepts struct {
 	byMajor map[string]int64
 	byCode  map[string]int64
 	tree    *gl.DeptTree
+	streets []int64 // street departments of the Hangzhou city
 }
 
-func seedDepartments(ctx context.Context, svc *service.Service) (*demoDepts, error) {
+func seedDepartments(ctx context.Context, svc *service.Service, withStreets bool) (*demoDepts, error) {
 	dd := &demoDepts{byMajor: map[string]int64{}, byCode: map[string]int64{}}
 	var add func(parent int64, specs []deptSpec) error
 	add = func(parent int64, specs []deptSpec) error {
@@ -68,7 +70,11 @@ func seedDepartments(ctx context.Context, svc *service.Service) (*demoDepts, err
 		}
 		return nil
 	}
-	if err := add(0, deptSpecs); err != nil {
+	specs := deptSpecs
+	if !withStreets { // the real street departments come with the city
+		specs = slices.DeleteFunc(slices.Clone(specs), func(s deptSpec) bool { return s.kind == gl.DeptStreet })
+	}
+	if err := add(0, specs); err != nil {
 		return nil, err
 	}
 	dd.tree = svc.Depts()

@@ -16,10 +16,12 @@ type simulation struct {
 	svc   *service.Service
 	users *demoUsers
 	depts *demoDepts
-	rng   *rand.Rand
-	now   time.Time // the real now: simulated time never passes it
-	clock time.Time
-	open  []string // codes of open reported cases, for merges
+	// places gives real points in the Hangzhou city (nil: random points in the old demo box).
+	places *places
+	rng    *rand.Rand
+	now    time.Time // the real now: simulated time never passes it
+	clock  time.Time
+	open   []string // codes of open reported cases, for merges
 }
 
 // outcomes are where demo cases end up, with weights: every state of the loop is present.
@@ -78,6 +80,9 @@ func (s *simulation) oneCase(ctx context.Context, i int) error {
 		reporter = s.users.byRole[gl.RoleGridMember]
 	}
 	lat, lng := 30.22+s.rng.Float64()*0.1, 120.10+s.rng.Float64()*0.12
+	if s.places != nil {
+		lat, lng = s.places.point(s.rng)
+	}
 	in := service.ReportInput{
 		Description: describe(cat, s.rng), Lat: &lat, Lng: &lng, Channel: channel,
 		Address: fmt.Sprintf("%s%d号附近", streets[s.rng.IntN(len(streets))], 1+s.rng.IntN(300)),
@@ -105,6 +110,7 @@ type caseRun struct {
 	token string
 	cat   gl.Category
 	dept  int64
+	last  *service.ActResult
 	err   error
 }
 
@@ -117,7 +123,7 @@ func (c *caseRun) as(p *service.Principal, in workflow.Input) {
 		return
 	}
 	c.sim.step(5, 150)
-	_, c.err = c.sim.svc.Act(c.ctx, p, c.code, in, nil)
+	c.last, c.err = c.sim.svc.Act(c.ctx, p, c.code, in, nil)
 	if c.err != nil {
 		c.err = fmt.Errorf("%s: %w", in.Action, c.err)
 	}
@@ -169,6 +175,9 @@ func (c *caseRun) drive(target gl.Status, channel gl.Channel) error {
 		return c.err
 	}
 	c.dept = s.depts.byMajor[c.cat.MajorCode]
+	if c.last != nil && c.last.Case.SuggestedDeptID != 0 {
+		c.dept = c.last.Case.SuggestedDeptID // the routing rules' suggestion
+	}
 	if c.dept == 0 {
 		c.dept = s.depts.byCode["CGJ"]
 	}

@@ -40,6 +40,17 @@ func seedUsers(ctx context.Context, svc *service.Service, dd *demoDepts) (*demoU
 		du.handlers[dd.byCode[s.code]] = svc.NewPrincipal(u)
 	}
 	du.handlers[dd.byCode["CGJ"]] = du.byRole[gl.RoleHandler]
+	if len(dd.streets) > 0 {
+		// One account for the street offices' handling: its scope is every street department.
+		u := &gl.User{Name: "handler_street", DisplayName: "街道综合执法队 经办人", Roles: []gl.Role{gl.RoleHandler}, DeptScope: dd.streets}
+		if err := svc.AddUser(ctx, u, Password); err != nil {
+			return nil, err
+		}
+		p := svc.NewPrincipal(u)
+		for _, id := range dd.streets {
+			du.handlers[id] = p
+		}
+	}
 	return du, nil
 }
 

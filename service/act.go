@@ -83,6 +83,16 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *Principal, c *gl.C
 			return nil, gl.FieldError("parent_code", "案件 %s 已办结，不能合并到它", in.ParentCode)
 		}
 	}
+	if in.Action == gl.ActionRegister && cat != nil {
+		// The routing rules suggest the department the dispatcher will see preselected.
+		suggested, err := s.suggestDept(ctx, tx, cat.Code, c.AreaCode)
+		if err != nil {
+			return nil, err
+		}
+		cc := *c
+		cc.SuggestedDeptID = suggested
+		c = &cc
+	}
 	r, err := workflow.Apply(*c, p.actor(), in, s.env(s.now(), cat))
 	if err != nil {
 		return nil, err

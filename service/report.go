@@ -116,6 +116,9 @@ func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idem
 			ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
 			TrackingHash: hash, Photos: in.Photos, CreatedAt: now, UpdatedAt: now,
 		}
+		if err := s.place(c); err != nil {
+			return err
+		}
 		switch in.Channel {
 		case gl.ChannelPatrol: // a grid worker's own finding needs no verification
 			c.Verified = true

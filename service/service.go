@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gl "github.com/gridloop/gridloop"
@@ -21,10 +22,16 @@ type Service struct {
 	Logger *slog.Logger
 	// Now is the clock; tests and the demo seeder move it.
 	Now func() time.Time
+	// OutsidePolicy says what a report outside every unit grid gets: OutsideReject or
+	// OutsideUnlocated. Empty means reject when any grid exists, unlocated otherwise.
+	OutsidePolicy string
 
 	mu       sync.RWMutex
 	calendar *worktime.Calendar
 	depts    *gl.DeptTree
+
+	geo   atomic.Pointer[locator] // the spatial index in force
+	geoMu sync.Mutex              // serializes rebuilds
 }
 
 // New returns a Service over db with the default policy, and loads its caches.
@@ -34,6 +41,9 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 	}
 	s := &Service{DB: db, Policy: workflow.DefaultPolicy(), Logger: logger, Now: time.Now}
 	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := s.ReloadGeo(ctx, true); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -15,7 +15,7 @@ import (
 
 // caseColumns is the column list every case query selects, in scanCase's order.
 const caseColumns = `id, code, status, version, channel, category_code, urgent, description, address,
-	lat, lng, area_code, grid_code, reporter_name, reporter_phone, reporter_id, tracking_hash, photos,
+	lat, lng, area_code, grid_code, resp_grid_code, reporter_name, reporter_phone, reporter_id, tracking_hash, photos,
 	verified, duplicate_of, suggested_dept_id, lead_dept_id, assignments, pending, pending_kind,
 	rework_count, reopen_count, return_count, extension_count, urge_count, interest,
 	stage_due, sign_due, due, due_working, due_start, suspended_at, overdue, overdue_at,
@@ -66,6 +66,7 @@ func (tx *Tx) caseRow(c *gridloop.Case) ([]column, error) {
 		{"lng", c.Lng},
 		{"area_code", c.AreaCode},
 		{"grid_code", c.GridCode},
+		{"resp_grid_code", c.RespGridCode},
 		{"reporter_name", c.ReporterName},
 		{"reporter_phone", c.ReporterPhone},
 		{"reporter_id", nullID(c.ReporterID)},
@@ -120,7 +121,7 @@ func scanCase(s scanner) (*gridloop.Case, error) {
 		fixed                                sql.NullBool
 	)
 	err := s.Scan(&c.ID, &c.Code, &c.Status, &c.Version, &c.Channel, &c.CategoryCode, &c.Urgent,
-		&c.Description, &c.Address, &c.Lat, &c.Lng, &c.AreaCode, &c.GridCode, &c.ReporterName,
+		&c.Description, &c.Address, &c.Lat, &c.Lng, &c.AreaCode, &c.GridCode, &c.RespGridCode, &c.ReporterName,
 		&c.ReporterPhone, &reporterID, &trackingHash, &photos, &c.Verified, &c.DuplicateOf,
 		&suggestedDept, &leadDept, &assignments, &pending, &pendingKind,
 		&c.ReworkCount, &c.ReopenCount, &c.ReturnCount, &c.ExtensionCount, &c.UrgeCount, &c.Interest,

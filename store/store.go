@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -172,6 +173,9 @@ func (db *DB) Close() error {
 	return err
 }
 
+// sqliteMigrateMu serializes SQLite migrations within the process.
+var sqliteMigrateMu sync.Mutex
+
 // migrationLockID is the PostgreSQL advisory lock held while migrating, so that
 // nodes starting together migrate one at a time ("gridloop" in ASCII).
 const migrationLockID = 0x677269646c6f6f70
@@ -179,6 +183,12 @@ const migrationLockID = 0x677269646c6f6f70
 // Migrate brings the schema up to date. It is safe to call on every start and from
 // several nodes at once.
 func (db *DB) Migrate(ctx context.Context) error {
+	if db.dialect == SQLite {
+		// goose has no SQLite locker: handles in one process migrate one at a time (an
+		// SQLite store is served by one process).
+		sqliteMigrateMu.Lock()
+		defer sqliteMigrateMu.Unlock()
+	}
 	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)

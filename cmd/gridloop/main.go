@@ -35,6 +35,8 @@ Commands:
   serve     serve an existing store                     gridloop serve -h
   migrate   apply database migrations                   gridloop migrate -h
   user      manage staff accounts and API tokens        gridloop user -h
+  import    import division codes and boundaries        gridloop import -h
+  grids     generate unit grids for communities         gridloop grids -h
 
 The store is a SQLite file path or a postgres:// URL, given with -db or GRIDLOOP_DB
 (default data/gridloop.db).
@@ -68,6 +70,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.migrate(ctx, rest)
 	case "user":
 		return m.user(ctx, rest)
+	case "import":
+		return m.importCmd(ctx, rest)
+	case "grids":
+		return m.grids(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

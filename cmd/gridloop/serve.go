@@ -55,6 +55,7 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 		return err
 	}
 	go (&jobs.OverdueClock{Svc: svc, Log: svc.Logger}).Run(ctx)
+	go svc.WatchGeo(ctx)
 	fmt.Fprintf(m.Stdout, "gridloop 已启动 (serving) on %s  — store: %s\n", srv.URL(), *dsn)
 	if withDemo {
 		fmt.Fprintf(m.Stdout, "\n演示账号 demo accounts (password %q):\n", demo.Password)
@@ -86,7 +87,13 @@ func (m *Main) seed(ctx context.Context, svc *service.Service, cases int) error 
 	}
 	start := time.Now()
 	last := time.Time{}
-	err = demo.Seed(ctx, svc, demo.Options{Cases: cases, Seed: 2026, Progress: func(done, total int) {
+	dir := demo.DataDir()
+	if dir == "" {
+		fmt.Fprintln(m.Stdout, "未找到杭州数据 (../shared/data or $GRIDLOOP_DATA): using the small hand-made demo city with random points")
+	}
+	err = demo.Seed(ctx, svc, demo.Options{Cases: cases, Seed: 2026, DataDir: dir, Say: func(s string) {
+		fmt.Fprintf(m.Stdout, "[%5.1fs] %s\n", time.Since(start).Seconds(), s)
+	}, Progress: func(done, total int) {
 		if time.Since(last) > time.Second || done == total {
 			last = time.Now()
 			fmt.Fprintf(m.Stdout, "\r生成演示案件 seeding demo cases: %d/%d", done, total)

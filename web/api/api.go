@@ -42,6 +42,12 @@ var Routes = []Route{
 	{"PUT", "/api/v1/categories/{code}", Admin, (*API).putCategory},
 	{"GET", "/api/v1/departments", Staff, (*API).departments},
 	{"POST", "/api/v1/departments", Admin, (*API).addDepartment},
+	{"GET", "/api/v1/locate", Staff, (*API).locate},
+	{"GET", "/api/v1/areas", Staff, (*API).areas},
+	{"GET", "/api/v1/routing-rules", Admin, (*API).routingRules},
+	{"POST", "/api/v1/routing-rules", Admin, (*API).addRoutingRule},
+	{"GET", "/api/v1/routing-rules/history", Admin, (*API).routingHistory},
+	{"DELETE", "/api/v1/routing-rules/{id}", Admin, (*API).retireRoutingRule},
 }
 
 // API holds the handlers' dependencies.
