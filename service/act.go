@@ -100,7 +100,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, p *Principal, c *gl.C
 	if err := tx.UpdateCase(ctx, &r.Case); err != nil {
 		return nil, err
 	}
-	if err := tx.AppendEvent(ctx, &r.Event); err != nil {
+	if err := s.recordEvent(ctx, tx, c, &r.Case, &r.Event); err != nil {
 		return nil, err
 	}
 	return &ActResult{Case: &r.Case, Event: &r.Event}, nil

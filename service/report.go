@@ -148,8 +148,8 @@ func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idem
 		}
 		ev := &gl.Event{CaseID: c.ID, Action: gl.ActionReport, ActorID: c.ReporterID, Actor: p.Name(),
 			Role: role, To: c.Status, Public: true, At: now}
-		ev.Data, _ = json.Marshal(map[string]any{"channel": c.Channel})
-		if err := tx.AppendEvent(ctx, ev); err != nil {
+		ev.Data, _ = json.Marshal(map[string]any{"channel": c.Channel, "area_code": c.AreaCode, "grid_code": c.GridCode, "resp_grid_code": c.RespGridCode})
+		if err := s.recordEvent(ctx, tx, nil, c, ev); err != nil {
 			return err
 		}
 		res = ReportResult{Case: c, TrackingToken: token}

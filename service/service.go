@@ -30,8 +30,11 @@ type Service struct {
 	calendar *worktime.Calendar
 	depts    *gl.DeptTree
 
+	hooks []EventHook // run in each event's transaction (events.go)
+
 	geo   atomic.Pointer[locator] // the spatial index in force
 	geoMu sync.Mutex              // serializes rebuilds
+	maps  mapCache                // what the map pages read (mapdata.go)
 }
 
 // New returns a Service over db with the default policy, and loads its caches.
