@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/web/api"
+	"github.com/gridloop/gridloop/web/open311"
 	"github.com/gridloop/gridloop/web/ui"
 )
 
@@ -27,6 +28,7 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	(&api.API{Svc: s.Svc, Log: s.Log}).Register(mux)
+	(&open311.Server{Svc: s.Svc, Log: s.Log}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
