@@ -34,7 +34,6 @@ type Service struct {
 
 	geo   atomic.Pointer[locator] // the spatial index in force
 	geoMu sync.Mutex              // serializes rebuilds
-	maps  mapCache                // what the map pages read (mapdata.go)
 }
 
 // New returns a Service over db with the default policy, and loads its caches.
