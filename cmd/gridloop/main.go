@@ -35,6 +35,7 @@ Commands:
   serve     serve an existing store                     gridloop serve -h
   migrate   apply database migrations                   gridloop migrate -h
   user      manage staff accounts and API tokens        gridloop user -h
+  calendar  holidays and make-up workdays (CSV import)  gridloop calendar -h
   bench     load-test over the JSON API                 gridloop bench -h
   import    import division codes and boundaries        gridloop import -h
   grids     generate unit grids for communities         gridloop grids -h
@@ -71,6 +72,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.migrate(ctx, rest)
 	case "user":
 		return m.user(ctx, rest)
+	case "calendar":
+		return m.calendar(ctx, rest)
 	case "bench":
 		return m.bench(ctx, rest)
 	case "import":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -79,5 +80,34 @@ func TestUsageAndHelp(t *testing.T) {
 	var out, errs bytes.Buffer
 	if err := NewMain(nil, &out, &errs).Run(context.Background(), []string{"frobnicate"}); err == nil || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("unknown command: %v", err)
+	}
+}
+
+func TestCalendarImport(t *testing.T) {
+	dir := t.TempDir()
+	csv := dir + "/days.csv"
+	if err := os.WriteFile(csv, []byte("date,kind,name\n2027-01-01,休,元旦\n2027-01-04,班,调休\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := dir + "/bad.csv"
+	os.WriteFile(bad, []byte("date,kind,name\n2027-02-30,holiday,x\n"), 0o644)
+	db := dir + "/g.db"
+	var out, errs bytes.Buffer
+	m := NewMain(nil, &out, &errs)
+	defer m.Close()
+	if err := m.Run(context.Background(), []string{"calendar", "import", "-db", db, bad}); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("a bad date must be refused with its line: %v", err)
+	}
+	if err := m.Run(context.Background(), []string{"calendar", "import", "-db", db, csv}); err != nil {
+		t.Fatal(err)
+	}
+	m2 := NewMain(nil, &out, &errs)
+	defer m2.Close()
+	out.Reset()
+	if err := m2.Run(context.Background(), []string{"calendar", "list", "-db", db}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "2027-01-01  holiday") || !strings.Contains(out.String(), "2027-01-04  workday") {
+		t.Fatalf("imported days not in force:\n%s", out.String())
 	}
 }
