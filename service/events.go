@@ -16,13 +16,40 @@ type EventHook func(ctx context.Context, tx *store.Tx, before, after *gl.Case, e
 // OnEvent adds a hook. Register hooks at start-up, before the service takes requests.
 func (s *Service) OnEvent(h EventHook) { s.hooks = append(s.hooks, h) }
 
+// Change is one recorded event with the case before (nil for a new report) and after it.
+type Change struct {
+	Before, After *gl.Case
+	Event         *gl.Event
+}
+
+// EventsHook is an EventHook that takes the events of a transaction together, in the
+// order they were recorded: one call for a report or an action, one call for a whole
+// batch of reports (intake's group commit), so that a hook can write once per batch
+// (rollups merge their increments into one upsert).
+type EventsHook func(ctx context.Context, tx *store.Tx, changes []Change) error
+
+// OnEvents adds a hook that takes events together. Register hooks at start-up.
+func (s *Service) OnEvents(h EventsHook) { s.batchHooks = append(s.batchHooks, h) }
+
 // recordEvent appends ev to the log and runs the hooks, in the caller's transaction.
 func (s *Service) recordEvent(ctx context.Context, tx *store.Tx, before, after *gl.Case, ev *gl.Event) error {
 	if err := tx.AppendEvent(ctx, ev); err != nil {
 		return err
 	}
-	for _, h := range s.hooks {
-		if err := h(ctx, tx, before, after, ev); err != nil {
+	return s.runHooks(ctx, tx, []Change{{Before: before, After: after, Event: ev}})
+}
+
+// runHooks runs every hook on changes, whose events are recorded in tx.
+func (s *Service) runHooks(ctx context.Context, tx *store.Tx, changes []Change) error {
+	for _, ch := range changes {
+		for _, h := range s.hooks {
+			if err := h(ctx, tx, ch.Before, ch.After, ch.Event); err != nil {
+				return err
+			}
+		}
+	}
+	for _, h := range s.batchHooks {
+		if err := h(ctx, tx, changes); err != nil {
 			return err
 		}
 	}

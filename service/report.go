@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	gl "github.com/gridloop/gridloop"
-	"github.com/gridloop/gridloop/store"
 )
 
 // ReportInput is a new problem as it arrives.
@@ -70,7 +69,8 @@ func (in *ReportInput) validate() error {
 }
 
 // Report takes in a new problem and opens a case for it. With an idempotency key, a
-// retry returns the first result instead of a second case.
+// retry returns the first result instead of a second case. It returns once the case is
+// committed: concurrent reports share one transaction and one commit (intake.go).
 func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idemKey string) (*ReportResult, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -86,83 +86,43 @@ func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idem
 		scope = fmt.Sprintf("report:%d", p.User.ID)
 	}
 	now := s.now()
-	var res ReportResult
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		if idemKey != "" {
-			_, body, ok, err := tx.Idempotent(ctx, scope, idemKey)
-			if err != nil {
-				return err
-			} else if ok {
-				if err := json.Unmarshal(body, &res); err != nil {
-					return err
-				}
-				// Return the case as it is now, with the token from the first answer.
-				res.Case, err = tx.CaseByID(ctx, res.Case.ID)
-				return err
-			}
-		}
-		if in.CategoryCode != "" {
-			cat, err := tx.CategoryByCode(ctx, in.CategoryCode)
-			if gl.ErrorCode(err) == gl.ENOTFOUND || (err == nil && !cat.Active) {
-				return gl.FieldError("category_code", "未知的问题类别「%s」", in.CategoryCode)
-			} else if err != nil {
-				return err
-			}
-		}
-		token, hash := newTrackingToken()
-		c := &gl.Case{
-			Status: gl.StatusReported, Version: 1, Channel: in.Channel, CategoryCode: in.CategoryCode,
-			Description: in.Description, Address: in.Address, Lat: *in.Lat, Lng: *in.Lng,
-			ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
-			TrackingHash: hash, Photos: in.Photos, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := s.place(c); err != nil {
-			return err
-		}
-		switch in.Channel {
-		case gl.ChannelPatrol: // a grid worker's own finding needs no verification
-			c.Verified = true
-		case gl.ChannelCamera: // machine findings are always checked by a person first
-			c.Status = gl.StatusVerifying
-		}
-		if p.User != nil {
-			c.ReporterID = p.User.ID
-		}
-		if d, ok := s.Policy.StageLimits[c.Status]; ok {
-			due := now.Add(d)
-			c.StageDue = &due
-		}
-		local := now.In(s.Calendar().Location())
-		day := local.Format("20060102")
-		seq, err := tx.NextCaseSeq(ctx, day)
-		if err != nil {
-			return err
-		}
-		c.Code = fmt.Sprintf("%s%05d", day, seq)
-		if err := tx.InsertCase(ctx, c); err != nil {
-			return err
-		}
-		role := gl.RoleCitizen
-		if p.User != nil && len(p.User.Roles) > 0 {
-			role = p.User.Roles[0]
-		}
-		ev := &gl.Event{CaseID: c.ID, Action: gl.ActionReport, ActorID: c.ReporterID, Actor: p.Name(),
-			Role: role, To: c.Status, Public: true, At: now}
-		ev.Data, _ = json.Marshal(map[string]any{"channel": c.Channel, "area_code": c.AreaCode, "grid_code": c.GridCode, "resp_grid_code": c.RespGridCode})
-		if err := s.recordEvent(ctx, tx, nil, c, ev); err != nil {
-			return err
-		}
-		res = ReportResult{Case: c, TrackingToken: token}
-		if idemKey != "" {
-			body, _ := json.Marshal(res)
-			return tx.SaveIdempotent(ctx, scope, idemKey, 201, body)
-		}
-		return nil
-	})
-	if err != nil {
+	token, hash := newTrackingToken()
+	c := &gl.Case{
+		Status: gl.StatusReported, Version: 1, Channel: in.Channel, CategoryCode: in.CategoryCode,
+		Description: in.Description, Address: in.Address, Lat: *in.Lat, Lng: *in.Lng,
+		ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
+		TrackingHash: hash, Photos: in.Photos, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.place(c); err != nil {
 		return nil, err
 	}
-	return &res, nil
+	switch in.Channel {
+	case gl.ChannelPatrol: // a grid worker's own finding needs no verification
+		c.Verified = true
+	case gl.ChannelCamera: // machine findings are always checked by a person first
+		c.Status = gl.StatusVerifying
+	}
+	if p.User != nil {
+		c.ReporterID = p.User.ID
+	}
+	if d, ok := s.Policy.StageLimits[c.Status]; ok {
+		due := now.Add(d)
+		c.StageDue = &due
+	}
+	role := gl.RoleCitizen
+	if p.User != nil && len(p.User.Roles) > 0 {
+		role = p.User.Roles[0]
+	}
+	ev := gl.Event{Action: gl.ActionReport, ActorID: c.ReporterID, Actor: p.Name(),
+		Role: role, To: c.Status, Public: true, At: now}
+	ev.Data, _ = json.Marshal(map[string]any{"channel": c.Channel, "area_code": c.AreaCode, "grid_code": c.GridCode, "resp_grid_code": c.RespGridCode})
+	// The code (day + the day's sequence number), the case, its event, the hooks and the
+	// saved answer are written by the committer, with the reports that arrive together,
+	// in one transaction (intake.go); the answer comes after its COMMIT.
+	return s.submit(ctx, &intakeReq{
+		c: c, ev: ev, token: token, scope: scope, key: idemKey,
+		day: now.In(s.Calendar().Location()).Format("20060102"),
+	})
 }
 
 // newTrackingToken returns a fresh secret for the reporter and the hash we keep.

@@ -25,15 +25,24 @@ type Service struct {
 	// OutsidePolicy says what a report outside every unit grid gets: OutsideReject or
 	// OutsideUnlocated. Empty means reject when any grid exists, unlocated otherwise.
 	OutsidePolicy string
+	// Intake tunes the group commit of reports (intake.go); the zero value is the default.
+	Intake GroupCommit
 
 	mu       sync.RWMutex
 	calendar *worktime.Calendar
 	depts    *gl.DeptTree
 
-	hooks []EventHook // run in each event's transaction (events.go)
+	hooks      []EventHook  // run in each event's transaction (events.go)
+	batchHooks []EventsHook // the same, for a transaction's events together (events.go)
+
+	intake committer  // batches concurrent reports into one commit (intake.go)
+	tokens tokenCache // API token → user, for a few seconds (tokens.go)
 
 	geo   atomic.Pointer[locator] // the spatial index in force
 	geoMu sync.Mutex              // serializes rebuilds
+	maps  mapCache                // what the map pages read (mapdata.go)
+
+	exports exportJobs // export jobs running and done (export.go)
 }
 
 // New returns a Service over db with the default policy, and loads its caches.
@@ -42,6 +51,8 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 		logger = slog.Default()
 	}
 	s := &Service{DB: db, Policy: workflow.DefaultPolicy(), Logger: logger, Now: time.Now}
+	s.EnableRollups()            // evaluation rollups in each event's transaction (rollups.go)
+	s.OnEvent(s.enqueueWebhooks) // the webhook outbox, in each event's transaction (webhook.go)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ func (s *Service) UpdateUser(ctx context.Context, u *gl.User) error {
 	if err := s.checkScope(u); err != nil {
 		return err
 	}
+	defer s.ForgetTokens() // roles, scope or the disabled flag may have changed
 	return s.DB.Update(ctx, func(tx *store.Tx) error { return tx.UpdateUser(ctx, u) })
 }
 
@@ -110,11 +111,19 @@ func (s *Service) IssueToken(ctx context.Context, userName, tokenName string, tt
 }
 
 // Authenticate returns the principal for an API token.
+// Tokens found are cached for a few seconds (tokens.go).
 func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, error) {
+	hash, now := HashSecret(secret), s.now()
+	if u, ok := s.tokens.get(hash, now); ok {
+		return s.NewPrincipal(u), nil
+	}
 	var u *gl.User
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		u, _, err = tx.UserByToken(ctx, HashSecret(secret), s.now())
+		var t *gl.Token
+		if u, t, err = tx.UserByToken(ctx, hash, now); err == nil {
+			s.tokens.put(hash, u, t.ExpiresAt)
+		}
 		return err
 	})
 	if err != nil {

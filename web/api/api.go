@@ -48,6 +48,26 @@ var Routes = []Route{
 	{"POST", "/api/v1/routing-rules", Admin, (*API).addRoutingRule},
 	{"GET", "/api/v1/routing-rules/history", Admin, (*API).routingHistory},
 	{"DELETE", "/api/v1/routing-rules/{id}", Admin, (*API).retireRoutingRule},
+	{"GET", "/api/v1/webhooks", Admin, (*API).webhooks},
+	{"POST", "/api/v1/webhooks", Admin, (*API).addWebhook},
+	{"GET", "/api/v1/webhooks/{id}", Admin, (*API).getWebhook},
+	{"PATCH", "/api/v1/webhooks/{id}", Admin, (*API).patchWebhook},
+	{"DELETE", "/api/v1/webhooks/{id}", Admin, (*API).deleteWebhook},
+	{"GET", "/api/v1/webhooks/{id}/deliveries", Admin, (*API).webhookDeliveries},
+	{"POST", "/api/v1/webhooks/deliveries/{id}/replay", Admin, (*API).replayDelivery},
+	{"GET", "/api/openapi.json", Public, (*API).openapi},
+	// Evaluation, the command dashboard, the live feed, reports and exports (evaluation.go, export.go).
+	{"GET", "/api/v1/evaluation", Staff, (*API).evaluation},
+	{"GET", "/api/v1/evaluation/indicators", Staff, (*API).indicators},
+	{"GET", "/api/v1/evaluation/weights", Staff, (*API).weights},
+	{"PUT", "/api/v1/evaluation/weights/{role}", Admin, (*API).putWeights},
+	{"GET", "/api/v1/dashboard", Staff, (*API).dashboard},
+	{"GET", "/api/v1/events/stream", Staff, (*API).eventStream},
+	{"GET", "/api/v1/reports/evaluation.xlsx", Staff, (*API).evaluationWorkbook},
+	{"GET", "/api/v1/exports/cases.csv", Staff, (*API).exportCasesCSV},
+	{"POST", "/api/v1/exports", Staff, (*API).startExport},
+	{"GET", "/api/v1/exports/{id}", Staff, (*API).getExport},
+	{"GET", "/api/v1/exports/{id}/file", Staff, (*API).exportFile},
 }
 
 // API holds the handlers' dependencies.

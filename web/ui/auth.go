@@ -125,6 +125,36 @@ func (u *UI) staff(h func(http.ResponseWriter, *http.Request, *service.Principal
 			redirect(w, r, "/login?next="+url.QueryEscape(next))
 			return
 		}
-		h(w, r, u.svc.NewPrincipal(user))
+		p := u.svc.NewPrincipal(user)
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	}
+}
+
+type principalKey struct{}
+
+// principalOf is the signed-in staff user of a request that went through staff.
+func principalOf(r *http.Request) *service.Principal {
+	p, _ := r.Context().Value(principalKey{}).(*service.Principal)
+	return p
+}
+
+// withRole is staff, and refuses users without role with a 403 page.
+func (u *UI) withRole(role gl.Role, h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
+	return u.staff(func(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+		if !p.User.HasRole(role) {
+			u.fail(w, r, gl.Errorf(gl.EFORBIDDEN, "此页面需要「%s」角色", role.Label(langOf(r))))
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+// admin is for administrators only.
+func (u *UI) admin(h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
+	return u.withRole(gl.RoleAdmin, h)
+}
+
+// gridWorker is for grid workers only.
+func (u *UI) gridWorker(h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
+	return u.withRole(gl.RoleGridMember, h)
 }

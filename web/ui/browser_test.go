@@ -2,11 +2,13 @@ package ui_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,54 +51,9 @@ func chromium(t *testing.T) string {
 // phone, staff drive the case to closed on a desktop, the citizen says "not fixed",
 // and the handler finds it back in 处置中.
 func TestBrowserLoop(t *testing.T) {
-	bin := chromium(t)
+	chromium(t)
 	c := newCity(t, dbtest.SQLite(t))
-	shotDir, err := filepath.Abs("../../test-artifacts/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(shotDir, "*.png"))
-	for _, f := range old {
-		os.Remove(f)
-	}
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Two tabs take turns; the one in the background must not be throttled.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(desktopW, desktopH),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	rootCtx, cancelRoot := chromedp.NewContext(allocCtx)
-	defer cancelRoot()
-	if err := chromedp.Do(rootCtx); err != nil { // start the browser
-		t.Fatal(err)
-	}
-	n := 0
-	// Citizen and staff each get their own browser context: separate cookies.
-	tab := func(phone bool) *browser {
-		ctx, cancel := chromedp.NewContext(rootCtx, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancel)
-		// The tab lives as long as the context of its first run: no timeout here.
-		if err := chromedp.Do(ctx); err != nil {
-			t.Fatal(err)
-		}
-		b := &browser{t: t, ctx: ctx, base: c.url, phone: phone, shotDir: shotDir, n: &n}
-		b.viewport(phone)
-		return b
-	}
+	tab := startBrowser(t, c.url)
 	citizen, staff := tab(true), tab(false)
 
 	// The citizen reports on a phone; the first try has no description.
@@ -237,6 +194,68 @@ func TestBrowserLoop(t *testing.T) {
 	staff.open("/work?lang=zh")
 	staff.contains("h1", "我的工作台")
 	staff.logout()
+}
+
+var (
+	shotsOnce sync.Once
+	shotCount int // numbers the screenshots of every test in the order taken
+)
+
+// shotDir is where screenshots go; the first call in a run empties it.
+func shotDir(t *testing.T) string {
+	dir, err := filepath.Abs("../../test-artifacts/screenshots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shotsOnce.Do(func() {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		for _, f := range old {
+			os.Remove(f)
+		}
+	})
+	return dir
+}
+
+// startBrowser starts headless Chromium for the test and returns a function that
+// opens tabs on base, each in a browser context of its own (separate cookies).
+func startBrowser(t *testing.T, base string) func(phone bool) *browser {
+	bin := chromium(t)
+	dir := shotDir(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// Two tabs take turns; the one in the background must not be throttled.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(desktopW, desktopH),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	rootCtx, cancelRoot := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelRoot)
+	if err := chromedp.Do(rootCtx); err != nil { // start the browser
+		t.Fatal(err)
+	}
+	return func(phone bool) *browser {
+		ctx, cancel := chromedp.NewContext(rootCtx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		// The tab lives as long as the context of its first run: no timeout here.
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b := &browser{t: t, ctx: ctx, base: base, phone: phone, shotDir: dir, n: &shotCount}
+		b.viewport(phone)
+		return b
+	}
 }
 
 func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -389,6 +408,11 @@ func (b *browser) shot(name string) {
 		cancel()
 		if err != nil {
 			b.t.Fatalf("screenshot %s: %v", name, err)
+		}
+		// The full-page screenshot is as wide as everything laid out, including what
+		// escapes its scroll box: on a phone it must be the phone's width.
+		if w := binary.BigEndian.Uint32(img[16:20]); phone && len(img) > 24 && w > phoneW {
+			b.t.Fatalf("%s: page is %d px wide on a %d px phone", name, w, phoneW)
 		}
 		kind := "desktop"
 		if phone {

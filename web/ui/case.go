@@ -28,6 +28,8 @@ type caseData struct {
 	// FormAction is the form that failed, whose values Form keeps.
 	FormAction gl.Action
 	Form       form
+	Map        mapConfig  // the case's point and grid
+	Photos     formPhotos // photos uploaded with a feedback that failed
 }
 
 // V is the typed value of field k, kept for the form of action that failed.
@@ -55,11 +57,14 @@ func (d *caseData) Selected(id int64) bool {
 // reporterRoles need the reporter's name and phone; others see them masked.
 var reporterRoles = []gl.Role{gl.RoleOperator, gl.RoleShiftLead, gl.RoleDispatcher, gl.RoleSupervisor, gl.RoleAdmin}
 
+// photoActions are the actions whose form takes photos (the department's feedback).
+var photoActions = []gl.Action{gl.ActionFeedback}
+
 func (u *UI) casePage(w http.ResponseWriter, r *http.Request, p *service.Principal) {
-	u.showCase(w, r, p, http.StatusOK, "", nil, &page{})
+	u.showCase(w, r, p, http.StatusOK, "", nil, formPhotos{}, &page{})
 }
 
-func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Principal, status int, action gl.Action, f form, pg *page) {
+func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Principal, status int, action gl.Action, f form, photos formPhotos, pg *page) {
 	ctx := r.Context()
 	code := r.PathValue("code")
 	c, err := u.svc.Case(ctx, p, code)
@@ -97,6 +102,7 @@ func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Princip
 	if c.DueWorking {
 		d.Units = []worktime.Unit{worktime.WorkHour, worktime.WorkDay}
 	}
+	d.Map, d.Photos = u.caseMap(r, c), photos
 	pg.Title = T(langOf(r), "case.title", c.Code)
 	pg.Data = d
 	u.renderPage(w, r, status, "case", pg)
@@ -108,14 +114,28 @@ func (u *UI) caseAct(w http.ResponseWriter, r *http.Request, p *service.Principa
 		u.fail(w, r, gl.Errorf(gl.ENOTFOUND, "未知操作「%s」", action))
 		return
 	}
-	f, err := parseForm(w, r)
+	f, files, err := parseUpload(w, r)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	in, version, err := actionInput(action, f)
+	var photos formPhotos
+	if slices.Contains(photoActions, action) {
+		photos, err = u.savePhotos(r.Context(), f, files)
+	}
+	var in workflow.Input
+	var version *int
 	if err == nil {
-		_, err = u.svc.Act(r.Context(), p, r.PathValue("code"), in, version)
+		in, version, err = actionInput(action, f)
+		in.Photos = photos.URLs()
+	}
+	if err == nil {
+		var res *service.ActResult
+		if res, err = u.svc.Act(r.Context(), p, r.PathValue("code"), in, version); err == nil {
+			if aerr := u.svc.AttachPhotos(r.Context(), res.Case.ID, in.Photos); aerr != nil {
+				u.log.Error("ui: attach photos", "case", res.Case.Code, "err", aerr)
+			}
+		}
 	}
 	if err != nil {
 		field, msg, status := formError(err)
@@ -127,7 +147,7 @@ func (u *UI) caseAct(w http.ResponseWriter, r *http.Request, p *service.Principa
 		if field != "" {
 			pg.Fields = map[string]string{field: msg}
 		}
-		u.showCase(w, r, p, status, action, f, pg)
+		u.showCase(w, r, p, status, action, f, photos, pg)
 		return
 	}
 	u.flash(r, T(langOf(r), "case.done", action.Label(langOf(r))))

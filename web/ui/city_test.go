@@ -57,7 +57,7 @@ func newCity(t *testing.T, b dbtest.Backend) *city {
 		{"operator", "受理员 李敏", gl.RoleOperator, ""}, {"shift_lead", "值班长 王强", gl.RoleShiftLead, ""},
 		{"dispatcher", "派遣员 刘洋", gl.RoleDispatcher, ""}, {"handler_a", "市政 张伟", gl.RoleHandler, "A"},
 		{"grid_member", "网格员 陈静", gl.RoleGridMember, ""}, {"supervisor", "督办 赵磊", gl.RoleSupervisor, ""},
-		{"disabled", "停用账号", gl.RoleOperator, ""},
+		{"admin", "管理员 周敏", gl.RoleAdmin, ""}, {"disabled", "停用账号", gl.RoleOperator, ""},
 	} {
 		user := &gl.User{Name: u.name, DisplayName: u.display, Roles: []gl.Role{u.role}}
 		if u.dept != "" {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/web/api"
 	"github.com/gridloop/gridloop/worktime"
 )
@@ -34,13 +35,19 @@ func loadTemplates() (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold partials shared by the pages.
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
 	t := &templates{pages: map[string]*template.Template{}}
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		p, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		files := append([]string{"templates/layout.html", n}, partials...)
+		p, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", n, err)
 		}
@@ -60,6 +67,14 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"list": func(s ...string) []string { return s },
 	"str":  func(v any) string { return fmt.Sprint(v) },
+	// thumb is the thumbnail URL of a stored photo's URL, "" for any other link.
+	"thumb": func(url string) string {
+		if _, ok := service.PhotoID(url); ok {
+			return url + "/thumb"
+		}
+		return ""
+	},
+	"photoURL": service.PhotoURL,
 }
 
 // page is what every template gets: the language and its catalog, the signed-in user,
@@ -69,10 +84,13 @@ type page struct {
 	Title    string
 	Path     string
 	UserName string // display name of the signed-in staff user, "" when none
-	Flash    string
-	Err      string            // form-level error
-	Fields   map[string]string // field name → error message
-	Data     any
+	// Admin and Grid say whether the signed-in user sees the admin and grid worker
+	// links (known on staff pages only).
+	Admin, Grid bool
+	Flash       string
+	Err         string            // form-level error
+	Fields      map[string]string // field name → error message
+	Data        any
 
 	u *UI
 }
@@ -112,6 +130,21 @@ func (p *page) Time(t any) string {
 	return v.In(p.u.svc.Calendar().Location()).Format("2006-01-02 15:04")
 }
 
+// photoList is a case's photos with the page, for the photo-list partial.
+type photoList struct {
+	Page *page
+	URLs []string
+}
+
+// AreaNames is the chain of names of an area below the city ("" when unknown).
+func (p *page) AreaNames(code string) string { return p.u.areaNames(code) }
+
+// EventPhotos are the photos an event carries.
+func (p *page) EventPhotos(e gl.Event) []string { return service.EventPhotos(e) }
+
+// PhotoList pairs photo URLs with the page.
+func (p *page) PhotoList(urls []string) photoList { return photoList{Page: p, URLs: urls} }
+
 // Static is the content-addressed URL of a static file.
 func (p *page) Static(name string) string { return p.u.static.url(name) }
 
@@ -141,6 +174,9 @@ func (u *UI) renderPage(w http.ResponseWriter, r *http.Request, status int, name
 	p.u, p.Lang, p.Path = u, langOf(r), r.URL.Path
 	sm := u.sessions(r)
 	p.UserName = sm.GetString(r.Context(), "display")
+	if pr := principalOf(r); pr != nil {
+		p.Admin, p.Grid = pr.User.HasRole(gl.RoleAdmin), pr.User.HasRole(gl.RoleGridMember)
+	}
 	if f := sm.PopString(r.Context(), "flash"); f != "" && p.Flash == "" {
 		p.Flash = f
 	}

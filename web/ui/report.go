@@ -15,14 +15,16 @@ import (
 type reportData struct {
 	Groups []catGroup
 	Form   form
+	Photos formPhotos // photos already uploaded with an earlier try
+	Map    mapConfig  // the location picker
 }
 
 func (u *UI) reportForm(w http.ResponseWriter, r *http.Request) {
 	f := form{"idem": {newKey()}}
-	u.showReport(w, r, http.StatusOK, f, nil)
+	u.showReport(w, r, http.StatusOK, f, formPhotos{}, nil)
 }
 
-func (u *UI) showReport(w http.ResponseWriter, r *http.Request, status int, f form, p *page) {
+func (u *UI) showReport(w http.ResponseWriter, r *http.Request, status int, f form, photos formPhotos, p *page) {
 	groups, err := u.categoryGroups(r.Context(), langOf(r))
 	if err != nil {
 		u.fail(w, r, err)
@@ -31,22 +33,38 @@ func (u *UI) showReport(w http.ResponseWriter, r *http.Request, status int, f fo
 	if p == nil {
 		p = &page{}
 	}
-	p.Title, p.Data = T(langOf(r), "report.title"), reportData{Groups: groups, Form: f}
+	p.Title, p.Data = T(langOf(r), "report.title"), reportData{Groups: groups, Form: f, Photos: photos,
+		Map: u.mapConfig(r, "picker")}
 	u.renderPage(w, r, status, "report", p)
 }
 
 func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
-	f, err := parseForm(w, r)
+	f, files, err := parseUpload(w, r)
 	if err != nil {
+		if field, msg, status := formError(err); field == "photos" {
+			// The body was too large to read: nothing typed can be shown again.
+			u.showReport(w, r, status, form{"idem": {newKey()}}, formPhotos{}, &page{Err: msg})
+			return
+		}
 		u.fail(w, r, err)
 		return
+	}
+	lang := langOf(r)
+	fields := map[string]string{}
+	photos, err := u.savePhotos(r.Context(), f, files)
+	if err != nil {
+		field, msg, status := formError(err)
+		if status >= 500 {
+			u.fail(w, r, err)
+			return
+		}
+		fields[field] = msg
 	}
 	in := service.ReportInput{
 		Description: f.V("description"), CategoryCode: f.V("category_code"), Address: f.V("address"),
 		ReporterName: f.V("reporter_name"), ReporterPhone: f.V("reporter_phone"), Channel: gl.ChannelWeb,
+		Photos: photos.URLs(),
 	}
-	lang := langOf(r)
-	fields := map[string]string{}
 	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
 	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
 	if strings.TrimSpace(in.Description) == "" {
@@ -59,6 +77,9 @@ func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := u.svc.Report(r.Context(), &service.Principal{}, in, key)
 		if err == nil {
+			if err := u.svc.AttachPhotos(r.Context(), res.Case.ID, in.Photos); err != nil {
+				u.log.Error("ui: attach photos", "case", res.Case.Code, "err", err)
+			}
 			q := url.Values{"code": {res.Case.Code}, "token": {res.TrackingToken}}
 			redirect(w, r, "/report/done?"+q.Encode())
 			return
@@ -69,12 +90,12 @@ func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if field == "" {
-			u.showReport(w, r, status, f, &page{Err: msg})
+			u.showReport(w, r, status, f, photos, &page{Err: msg})
 			return
 		}
 		fields[field] = msg
 	}
-	u.showReport(w, r, http.StatusUnprocessableEntity, f, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
+	u.showReport(w, r, http.StatusUnprocessableEntity, f, photos, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
 }
 
 // parseCoord reads a latitude or longitude; empty is left to the service to refuse.

@@ -17,6 +17,7 @@ var reporterActions = []gl.Action{gl.ActionSupplement, gl.ActionRate, gl.ActionR
 type trackData struct {
 	Token    string
 	Tracking *service.Tracking
+	Photos   []string // the case's photo URLs
 	// FormAction is the form that failed, whose values Form keeps.
 	FormAction gl.Action
 	Form       form
@@ -57,8 +58,13 @@ func (u *UI) showTrack(w http.ResponseWriter, r *http.Request, status int, actio
 		u.fail(w, r, err)
 		return
 	}
+	photos, err := u.svc.TrackingPhotos(r.Context(), token)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	p.Title = T(langOf(r), "track.title")
-	p.Data = trackData{Token: token, Tracking: t, FormAction: action, Form: f}
+	p.Data = trackData{Token: token, Tracking: t, Photos: photos, FormAction: action, Form: f}
 	u.renderPage(w, r, status, "track", p)
 }
 

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -27,6 +29,14 @@ type UI struct {
 	tpl           *templates
 	static        *staticFiles
 	csrf          *http.CrossOriginProtection
+	csp           string // Content-Security-Policy, with the tile server's origin if any
+
+	// Tiles is the map tile URL template (Leaflet's {s}/{z}/{x}/{y}), from env
+	// GRIDLOOP_TILES; empty draws the vector layers on a plain background.
+	Tiles, TilesAttribution string
+
+	jobsMu sync.Mutex
+	jobs   map[string]*importJob // admin imports in progress or done (admin_imports.go)
 }
 
 // New builds the UI over svc: parses the templates and the message catalogs.
@@ -34,7 +44,9 @@ func New(svc *service.Service, log *slog.Logger) (*UI, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	u := &UI{svc: svc, log: log, csrf: http.NewCrossOriginProtection()}
+	u := &UI{svc: svc, log: log, csrf: http.NewCrossOriginProtection(), jobs: map[string]*importJob{},
+		Tiles: os.Getenv("GRIDLOOP_TILES"), TilesAttribution: os.Getenv("GRIDLOOP_TILES_ATTRIBUTION")}
+	u.csp = contentSecurityPolicy(u.Tiles)
 	var err error
 	if u.static, err = loadStatic(); err != nil {
 		return nil, err
@@ -95,6 +107,43 @@ func (u *UI) Register(mux *http.ServeMux) {
 		{"GET /cases", u.staff(u.cases)},
 		{"GET /cases/{code}", u.staff(u.casePage)},
 		{"POST /cases/{code}/actions/{action}", u.staff(u.caseAct)},
+		{"GET /photos/{id}", u.photo},
+		{"GET /photos/{id}/thumb", u.photoThumb},
+		{"GET /report/areas.json", u.publicAreas},
+		{"GET /report/locate.json", u.publicLocate},
+		{"GET /map", u.staff(u.mapPage)},
+		{"GET /map/cases.json", u.staff(u.mapCases)},
+		{"GET /map/areas.json", u.staff(u.mapAreas)},
+		{"GET /map/grids.json", u.staff(u.mapGrids)},
+		{"GET /map/grids/{code}", u.staff(u.mapGrid)},
+		{"GET /grid", u.gridWorker(u.gridTasks)},
+		{"GET /grid/tasks/{code}", u.gridWorker(u.gridTask)},
+		{"POST /grid/tasks/{code}", u.gridWorker(u.gridTaskAct)},
+		{"GET /grid/report", u.gridWorker(u.patrolForm)},
+		{"POST /grid/report", u.gridWorker(u.patrolSubmit)},
+		{"GET /admin", u.admin(u.adminHome)},
+		{"GET /admin/categories", u.admin(u.adminCategories)},
+		{"GET /admin/categories/new", u.admin(u.adminCategoryNew)},
+		{"GET /admin/categories/{code}", u.admin(u.adminCategory)},
+		{"POST /admin/categories", u.admin(u.adminCategorySave)},
+		{"GET /admin/departments", u.admin(u.adminDepts)},
+		{"POST /admin/departments", u.admin(u.adminDeptAdd)},
+		{"GET /admin/users", u.admin(u.adminUsers)},
+		{"POST /admin/users", u.admin(u.adminUserAdd)},
+		{"GET /admin/users/{name}", u.admin(u.adminUser)},
+		{"POST /admin/users/{name}", u.admin(u.adminUserSave)},
+		{"POST /admin/users/{name}/{op}", u.admin(u.adminUserToggle)},
+		{"GET /admin/routing", u.admin(u.adminRouting)},
+		{"POST /admin/routing", u.admin(u.adminRoutingAdd)},
+		{"POST /admin/routing/{id}/retire", u.admin(u.adminRoutingRetire)},
+		{"GET /admin/calendar", u.admin(u.adminCalendar)},
+		{"POST /admin/calendar", u.admin(u.adminCalendarAdd)},
+		{"POST /admin/calendar/import", u.admin(u.adminCalendarImport)},
+		{"POST /admin/calendar/{date}/delete", u.admin(u.adminCalendarDelete)},
+		{"GET /admin/imports", u.admin(u.adminImports)},
+		{"POST /admin/imports/{kind}", u.admin(u.adminImportStart)},
+		{"GET /admin/imports/jobs/{id}", u.admin(u.adminImportJob)},
+		{"GET /admin/imports/jobs/{id}/progress", u.admin(u.adminImportProgress)},
 	}
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, u.wrap(rt.h))
@@ -107,13 +156,40 @@ func (u *UI) wrap(h http.Handler) http.Handler {
 	protected := u.csrf.Handler(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", u.csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin") // tracking tokens live in URLs
 		hd.Set("X-Frame-Options", "DENY")
 		r = r.WithContext(context.WithValue(r.Context(), langKey{}, u.lang(w, r)))
 		u.sessions(r).LoadAndSave(protected).ServeHTTP(w, r)
 	})
+}
+
+// contentSecurityPolicy allows only this site, plus images from the tile server when
+// tiles is a tile URL template.
+func contentSecurityPolicy(tiles string) string {
+	img := "'self' data:"
+	if o := tileOrigin(tiles); o != "" {
+		img += " " + o
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img +
+		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// tileOrigin is the CSP source of a tile URL template: its scheme and host, with a
+// "{s}" subdomain placeholder widened to "*." of the rest of the host.
+func tileOrigin(tiles string) string {
+	u, err := url.Parse(strings.NewReplacer("{s}", "s", "{z}", "0", "{x}", "0", "{y}", "0", "{r}", "").Replace(tiles))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	host := u.Host
+	if i := strings.Index(tiles, "{s}"); i >= 0 && strings.Contains(tiles[:i], "//") && !strings.Contains(tiles[strings.Index(tiles, "//")+2:i], "/") {
+		if j := strings.Index(host, "."); j >= 0 {
+			host = "*" + host[j:]
+		}
+	}
+	return u.Scheme + "://" + host
 }
 
 func (u *UI) sessions(r *http.Request) *scs.SessionManager {

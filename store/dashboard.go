@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gridloop/gridloop"
+)
+
+// What the command dashboard reads from the cases table. Every query is bounded by an
+// index (migrations/*/00005_rollups.sql): a range of created_at on
+// cases_created_summary (index-only), the open statuses on the index that starts with
+// status, and the open overdue cases on the partial index cases_overdue_open. Figures
+// over longer periods come from the rollups.
+
+// StatusChannelCount counts cases of one status and channel.
+type StatusChannelCount struct {
+	Status  gridloop.Status  `json:"status"`
+	Channel gridloop.Channel `json:"channel"`
+	Count   int              `json:"count"`
+}
+
+// CountByStatusChannel counts the cases f selects by status and channel. Set f.Since
+// and f.Until: the count reads that range of created_at.
+func (tx *Tx) CountByStatusChannel(ctx context.Context, f CaseFilter) ([]StatusChannelCount, error) {
+	where, args := tx.where(f, false, false)
+	rows, err := tx.query(ctx, `SELECT status, channel, count(*) FROM cases`+where+` GROUP BY status, channel`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count cases by status and channel: %w", err)
+	}
+	defer rows.Close()
+	var out []StatusChannelCount
+	for rows.Next() {
+		var c StatusChannelCount
+		if err := rows.Scan(&c.Status, &c.Channel, &c.Count); err != nil {
+			return nil, fmt.Errorf("store: count cases by status and channel: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CategoryCount counts cases of one category ("" for cases not yet classified).
+type CategoryCount struct {
+	Code  string `json:"code"`
+	Count int    `json:"count"`
+}
+
+// TopCategories returns the limit categories with the most cases f selects, most first.
+// Set f.Since and f.Until.
+func (tx *Tx) TopCategories(ctx context.Context, f CaseFilter, limit int) ([]CategoryCount, error) {
+	where, args := tx.where(f, false, false)
+	rows, err := tx.query(ctx, `SELECT category_code, count(*) AS n FROM cases`+where+
+		` GROUP BY category_code ORDER BY n DESC, category_code LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: top categories: %w", err)
+	}
+	defer rows.Close()
+	var out []CategoryCount
+	for rows.Next() {
+		var c CategoryCount
+		if err := rows.Scan(&c.Code, &c.Count); err != nil {
+			return nil, fmt.Errorf("store: top categories: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// openStatuses are the statuses in which a case awaits work.
+var openStatuses = func() []any {
+	var out []any
+	for _, s := range gridloop.Statuses {
+		if s.Open() {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}()
+
+// CountOpenByStatus counts the open cases f selects by status (f.Statuses ignored);
+// statuses without cases are absent.
+func (tx *Tx) CountOpenByStatus(ctx context.Context, f CaseFilter) (map[gridloop.Status]int, error) {
+	where, args := tx.where(f, true, false, `status IN (`+placeholders(len(openStatuses))+`)`)
+	rows, err := tx.query(ctx, `SELECT status, count(*) FROM cases`+where+` GROUP BY status`, append(append([]any{}, openStatuses...), args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: count open cases: %w", err)
+	}
+	defer rows.Close()
+	out := map[gridloop.Status]int{}
+	for rows.Next() {
+		var s gridloop.Status
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("store: count open cases: %w", err)
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// overdueOpen is the predicate of the partial index cases_overdue_open, word for word
+// (as literals: SQLite uses a partial index only when the query's terms match it).
+var overdueOpen = []string{`overdue`, `status NOT IN ('closed', 'rejected', 'merged', 'withdrawn')`}
+
+// OverdueOpen returns up to limit of the open cases f selects that are flagged overdue,
+// earliest deadline first, and how many there are (f.Statuses and f.Overdue ignored).
+func (tx *Tx) OverdueOpen(ctx context.Context, f CaseFilter, limit int) ([]gridloop.Case, int, error) {
+	where, args := tx.where(f, true, true, overdueOpen...)
+	var total int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM cases`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count overdue cases: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	cases, err := tx.cases(ctx, `SELECT `+caseColumns+` FROM cases`+where+` ORDER BY due, id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: overdue cases: %w", err)
+	}
+	return cases, total, nil
+}
+
+// CasesByIDs returns the cases with ids (unknown ids left out), by id.
+func (tx *Tx) CasesByIDs(ctx context.Context, ids []int64) (map[int64]*gridloop.Case, error) {
+	out := map[int64]*gridloop.Case{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		cases, err := tx.cases(ctx, `SELECT `+caseColumns+` FROM cases WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: cases by id: %w", err)
+		}
+		for i := range cases {
+			out[cases[i].ID] = &cases[i]
+		}
+	}
+	return out, nil
+}
+
+// EventsAfter returns up to limit events with an id greater than after, in id order:
+// the live feed's poll.
+func (tx *Tx) EventsAfter(ctx context.Context, after int64, limit int) ([]gridloop.Event, error) {
+	return tx.eventList(ctx, `SELECT `+eventColumns+` FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+func (tx *Tx) eventList(ctx context.Context, q string, args ...any) ([]gridloop.Event, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	defer rows.Close()
+	var out []gridloop.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

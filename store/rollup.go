@@ -1,0 +1,600 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/evaluation"
+)
+
+// Rollups: the evaluation's counters per bucket (evaluation.Key), kept by adding each
+// event's increments (evaluation.Deltas) in the event's own transaction
+// (migrations/*/00005_rollups.sql). Tables: "rollups", the live one, and
+// "rollups_staging", where a rebuild writes before it swaps.
+
+// RollupRow is one bucket and its counters.
+type RollupRow struct {
+	Key      evaluation.Key      `json:"key"`
+	Counters evaluation.Counters `json:"counters"`
+}
+
+const (
+	rollupsLive    = "rollups"
+	rollupsStaging = "rollups_staging"
+)
+
+// rollupKeyCols are the key columns, in primary-key order.
+const rollupKeyCols = "dim, period, start, id"
+
+// counterIndex maps a counter's column name to its position in CounterFields.
+var counterIndex = func() map[string]int {
+	m := make(map[string]int, len(evaluation.CounterFields))
+	for i, f := range evaluation.CounterFields {
+		m[f] = i
+	}
+	return m
+}()
+
+// rollupParamBudget bounds the parameters of one statement (SQLite allows 32766,
+// PostgreSQL 65535).
+const rollupParamBudget = 16000
+
+// AddRollups adds deltas to the live rollups, creating buckets as needed: one additive
+// upsert ("x = rollups.x + excluded.x") per at most rollupParamBudget parameters, so an
+// event's increments are one statement. Only the counters that are non-zero somewhere
+// in deltas are written. Rows are written in key order, so that concurrent
+// transactions lock shared buckets (the city's day, week and month) in the same order
+// and never deadlock.
+func (tx *Tx) AddRollups(ctx context.Context, deltas map[evaluation.Key]evaluation.Counters) error {
+	return tx.addRollups(ctx, rollupsLive, deltas)
+}
+
+// AddRollupsStaging is AddRollups into the rebuild's staging table.
+func (tx *Tx) AddRollupsStaging(ctx context.Context, deltas map[evaluation.Key]evaluation.Counters) error {
+	return tx.addRollups(ctx, rollupsStaging, deltas)
+}
+
+func (tx *Tx) addRollups(ctx context.Context, table string, deltas map[evaluation.Key]evaluation.Counters) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	keys := make([]evaluation.Key, 0, len(deltas))
+	var used [64]bool
+	for k, c := range deltas {
+		if c.IsZero() {
+			continue
+		}
+		keys = append(keys, k)
+		for i, p := range c.Fields() {
+			if *p != 0 {
+				used[i] = true
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, compareKeys)
+	var cols []int
+	for i := range evaluation.CounterFields {
+		if used[i] {
+			cols = append(cols, i)
+		}
+	}
+	names := make([]string, len(cols))
+	set := make([]string, len(cols))
+	for j, i := range cols {
+		f := evaluation.CounterFields[i]
+		names[j] = f
+		set[j] = f + " = " + table + "." + f + " + excluded." + f
+	}
+	perRow := 4 + len(cols)
+	row := "(" + placeholders(perRow) + ")"
+	head := `INSERT INTO ` + table + ` (` + rollupKeyCols + `, ` + strings.Join(names, ", ") + `) VALUES `
+	tail := ` ON CONFLICT (` + rollupKeyCols + `) DO UPDATE SET ` + strings.Join(set, ", ")
+	rowArgs := func(args []any, k evaluation.Key) []any {
+		c := deltas[k]
+		fields := c.Fields()
+		args = append(args, string(k.Dim), string(k.Period), k.Start, k.ID)
+		for _, i := range cols {
+			args = append(args, *fields[i])
+		}
+		return args
+	}
+	if tx.dialect == SQLite && len(keys) > rollupSQLiteRows {
+		// Many rows (a rebuild, a bulk load): SQLite runs in process, and one prepared
+		// row statement run per row beats parsing statements of thousands of parameters.
+		stmt, err := tx.tx.PrepareContext(ctx, head+row+tail)
+		if err != nil {
+			return fmt.Errorf("store: add rollups to %s: %w", table, err)
+		}
+		defer stmt.Close()
+		args := make([]any, 0, perRow)
+		for _, k := range keys {
+			if _, err := stmt.ExecContext(ctx, rowArgs(args[:0], k)...); err != nil {
+				return fmt.Errorf("store: add rollups to %s: %w", table, err)
+			}
+		}
+		return nil
+	}
+	chunk := max(1, rollupParamBudget/perRow)
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
+		args := make([]any, 0, len(part)*perRow)
+		for _, k := range part {
+			args = rowArgs(args, k)
+		}
+		q := head + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ") + tail
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: add rollups to %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// rollupSQLiteRows is the most rows AddRollups writes on SQLite with one multi-row
+// statement (an event's increments are about 30 rows; a batch of reports a few hundred).
+const rollupSQLiteRows = 512
+
+func compareKeys(a, b evaluation.Key) int {
+	return cmp.Or(cmp.Compare(a.Dim, b.Dim), cmp.Compare(a.Period, b.Period),
+		cmp.Compare(a.Start, b.Start), cmp.Compare(a.ID, b.ID))
+}
+
+// Groupings of RollupQuery.
+const (
+	GroupNone  = ""      // rows as stored, one per bucket
+	GroupByID  = "id"    // summed over the period starts: one row per member (Start = From)
+	GroupStart = "start" // summed over the members: one row per period start (ID = "")
+)
+
+// RollupQuery selects buckets of one dimension and period.
+type RollupQuery struct {
+	Dim    evaluation.Dimension
+	Period evaluation.Period
+	// From and To bound the period starts (2006-01-02), inclusive; To "" means From.
+	From, To string
+	// IDs keeps only these members; IDPrefixes only members whose id starts with one
+	// of them; IDLen only ids of that length (area levels: 6, 9, 12). Zero: no limit.
+	IDs        []string
+	IDPrefixes []string
+	IDLen      int
+	// Fields are the counters to read (CounterFields names); none: all of them. The
+	// others come back zero.
+	Fields []string
+	// NonZero keeps only buckets in which one of these counters is not zero.
+	NonZero []string
+	// GroupBy sums rows: GroupNone, GroupByID or GroupStart.
+	GroupBy string
+	// Staging reads the rebuild's staging table instead of the live one.
+	Staging bool
+}
+
+// Rollups returns the buckets q selects, ordered by start and id.
+func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
+	if q.Dim == "" || q.Period == "" || q.From == "" {
+		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: dimension, period and start are required")
+	}
+	to := q.To
+	if to == "" {
+		to = q.From
+	}
+	fields := q.Fields
+	if len(fields) == 0 {
+		fields = evaluation.CounterFields
+	}
+	idx := make([]int, len(fields))
+	for i, f := range fields {
+		j, ok := counterIndex[f]
+		if !ok {
+			return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", f)
+		}
+		idx[i] = j
+	}
+	table := rollupsLive
+	if q.Staging {
+		table = rollupsStaging
+	}
+	conds := []string{`dim = ?`, `period = ?`, `start >= ?`, `start <= ?`}
+	args := []any{string(q.Dim), string(q.Period), q.From, to}
+	if len(q.IDs) > 0 {
+		conds = append(conds, `id IN (`+placeholders(len(q.IDs))+`)`)
+		for _, id := range q.IDs {
+			args = append(args, id)
+		}
+	}
+	if len(q.IDPrefixes) > 0 {
+		var or []string
+		for _, p := range q.IDPrefixes {
+			if tx.dialect == SQLite {
+				or = append(or, `id GLOB ?`)
+				args = append(args, escapeGlob(p)+"*")
+			} else {
+				or = append(or, `id LIKE ? ESCAPE '\'`)
+				args = append(args, escapeLike(p)+"%")
+			}
+		}
+		conds = append(conds, `(`+strings.Join(or, ` OR `)+`)`)
+	}
+	if q.IDLen > 0 {
+		conds = append(conds, `length(id) = ?`)
+		args = append(args, q.IDLen)
+	}
+	if len(q.NonZero) > 0 {
+		var or []string
+		for _, f := range q.NonZero {
+			if _, ok := counterIndex[f]; !ok {
+				return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", f)
+			}
+			or = append(or, f+` <> 0`)
+		}
+		conds = append(conds, `(`+strings.Join(or, ` OR `)+`)`)
+	}
+	sel := make([]string, len(fields))
+	for i, f := range fields {
+		sel[i] = f
+		if q.GroupBy != GroupNone {
+			sel[i] = `CAST(SUM(` + f + `) AS BIGINT)`
+		}
+	}
+	var keySel, tail string
+	switch q.GroupBy {
+	case GroupNone:
+		keySel, tail = `start, id`, ` ORDER BY start, id`
+	case GroupByID:
+		keySel, tail = `'', id`, ` GROUP BY id ORDER BY id`
+	case GroupStart:
+		keySel, tail = `start, ''`, ` GROUP BY start ORDER BY start`
+	default:
+		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown grouping %q", q.GroupBy)
+	}
+	sqlText := `SELECT ` + keySel + `, ` + strings.Join(sel, ", ") + ` FROM ` + table +
+		` WHERE ` + strings.Join(conds, ` AND `) + tail
+	rows, err := tx.query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	defer rows.Close()
+	var out []RollupRow
+	vals := make([]int64, len(fields))
+	dest := make([]any, 2+len(fields))
+	for rows.Next() {
+		r := RollupRow{Key: evaluation.Key{Dim: q.Dim, Period: q.Period}}
+		dest[0], dest[1] = &r.Key.Start, &r.Key.ID
+		for i := range vals {
+			dest[2+i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("store: rollups: %w", err)
+		}
+		if q.GroupBy == GroupByID {
+			r.Key.Start = q.From
+		}
+		all := r.Counters.Fields()
+		for i, j := range idx {
+			*all[j] = vals[i]
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	return out, nil
+}
+
+// EachRollup calls fn for every bucket of the live table (or the staging table), in
+// key order. For checks and tests; dashboards read with Rollups.
+func (tx *Tx) EachRollup(ctx context.Context, staging bool, fn func(RollupRow) error) error {
+	table := rollupsLive
+	if staging {
+		table = rollupsStaging
+	}
+	rows, err := tx.query(ctx, `SELECT `+rollupKeyCols+`, `+strings.Join(evaluation.CounterFields, ", ")+
+		` FROM `+table+` ORDER BY `+rollupKeyCols)
+	if err != nil {
+		return fmt.Errorf("store: read %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r RollupRow
+		dest := []any{&r.Key.Dim, &r.Key.Period, &r.Key.Start, &r.Key.ID}
+		for _, p := range r.Counters.Fields() {
+			dest = append(dest, p)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("store: read %s: %w", table, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read %s: %w", table, err)
+	}
+	return nil
+}
+
+// CountRollups counts the buckets of the live table (or the staging table).
+func (tx *Tx) CountRollups(ctx context.Context, staging bool) (int64, error) {
+	table := rollupsLive
+	if staging {
+		table = rollupsStaging
+	}
+	var n int64
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count %s: %w", table, err)
+	}
+	return n, nil
+}
+
+// TruncateRollups empties the live rollups.
+func (tx *Tx) TruncateRollups(ctx context.Context) error {
+	if _, err := tx.exec(ctx, `DELETE FROM `+rollupsLive); err != nil {
+		return fmt.Errorf("store: truncate rollups: %w", err)
+	}
+	return nil
+}
+
+// ClearRollupsStaging empties the rebuild's staging table.
+func (tx *Tx) ClearRollupsStaging(ctx context.Context) error {
+	if _, err := tx.exec(ctx, `DELETE FROM `+rollupsStaging); err != nil {
+		return fmt.Errorf("store: clear rollups staging: %w", err)
+	}
+	return nil
+}
+
+// SwapRollups replaces the live rollups with the staging table's rows and empties the
+// staging table, in the caller's transaction: readers see the old table or the new
+// one, never a mix.
+func (tx *Tx) SwapRollups(ctx context.Context) error {
+	cols := rollupKeyCols + ", " + strings.Join(evaluation.CounterFields, ", ")
+	for _, q := range []string{
+		`DELETE FROM ` + rollupsLive,
+		`INSERT INTO ` + rollupsLive + ` (` + cols + `) SELECT ` + cols + ` FROM ` + rollupsStaging,
+		`DELETE FROM ` + rollupsStaging,
+	} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return fmt.Errorf("store: swap rollups: %w", err)
+		}
+	}
+	return nil
+}
+
+// LockEvents keeps every other transaction from appending events until this one ends,
+// and waits for those appending now to finish; after it, every event with an id up to
+// MaxEventID is committed. On PostgreSQL it takes a SHARE lock on events (appends take
+// ROW EXCLUSIVE); on SQLite a read-write transaction already excludes other writers.
+// Call it inside Update.
+func (tx *Tx) LockEvents(ctx context.Context) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `LOCK TABLE events IN SHARE MODE`); err != nil {
+		return fmt.Errorf("store: lock events: %w", err)
+	}
+	return nil
+}
+
+// MaxEventID is the id of the newest event (0 with none).
+func (tx *Tx) MaxEventID(ctx context.Context) (int64, error) {
+	var n int64
+	if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: max event id: %w", err)
+	}
+	return n, nil
+}
+
+// CountCases counts every case.
+func (tx *Tx) CountCases(ctx context.Context) (int64, error) {
+	var n int64
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM cases`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count cases: %w", err)
+	}
+	return n, nil
+}
+
+// CaseIDsAfter returns up to limit case ids greater than after, in order.
+func (tx *Tx) CaseIDsAfter(ctx context.Context, after int64, limit int) ([]int64, error) {
+	rows, err := tx.query(ctx, `SELECT id FROM cases WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: case ids: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: case ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// CaseHistories returns the events of the cases with ids from lo to hi (inclusive)
+// whose event id is at most maxEventID (0: no limit), grouped by case in seq order.
+func (tx *Tx) CaseHistories(ctx context.Context, lo, hi, maxEventID int64) ([][]gridloop.Event, error) {
+	q := `SELECT ` + eventColumns + ` FROM events WHERE case_id >= ? AND case_id <= ?`
+	args := []any{lo, hi}
+	if maxEventID > 0 {
+		q += ` AND id <= ?`
+		args = append(args, maxEventID)
+	}
+	return tx.histories(ctx, q+` ORDER BY case_id, seq`, args...)
+}
+
+// HistoriesOf returns the events of the given cases whose event id is at most
+// maxEventID (0: no limit), grouped by case in seq order.
+func (tx *Tx) HistoriesOf(ctx context.Context, caseIDs []int64, maxEventID int64) ([][]gridloop.Event, error) {
+	var out [][]gridloop.Event
+	for start := 0; start < len(caseIDs); start += 500 {
+		part := caseIDs[start:min(start+500, len(caseIDs))]
+		args := make([]any, 0, len(part)+1)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		q := `SELECT ` + eventColumns + ` FROM events WHERE case_id IN (` + placeholders(len(part)) + `)`
+		if maxEventID > 0 {
+			q += ` AND id <= ?`
+			args = append(args, maxEventID)
+		}
+		h, err := tx.histories(ctx, q+` ORDER BY case_id, seq`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h...)
+	}
+	return out, nil
+}
+
+func (tx *Tx) histories(ctx context.Context, q string, args ...any) ([][]gridloop.Event, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: case histories: %w", err)
+	}
+	defer rows.Close()
+	var out [][]gridloop.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: case histories: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1][0].CaseID != e.CaseID {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], e)
+	}
+	return out, rows.Err()
+}
+
+// CasesWithEventsAfter returns the ids of the cases that have an event with an id
+// greater than eventID.
+func (tx *Tx) CasesWithEventsAfter(ctx context.Context, eventID int64) ([]int64, error) {
+	rows, err := tx.query(ctx, `SELECT DISTINCT case_id FROM events WHERE id > ? ORDER BY case_id`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("store: cases with new events: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: cases with new events: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Place is where a case was reported: its area, unit grid and responsibility grid codes.
+type Place struct{ Area, Grid, RespGrid string }
+
+// CasePlaces returns the place of each case with an id from lo to hi (inclusive).
+func (tx *Tx) CasePlaces(ctx context.Context, lo, hi int64) (map[int64]Place, error) {
+	rows, err := tx.query(ctx, `SELECT id, area_code, grid_code, resp_grid_code FROM cases WHERE id >= ? AND id <= ?`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("store: case places: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]Place{}
+	for rows.Next() {
+		var id int64
+		var p Place
+		if err := rows.Scan(&id, &p.Area, &p.Grid, &p.RespGrid); err != nil {
+			return nil, fmt.Errorf("store: case places: %w", err)
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
+}
+
+// CasePlacesOf returns the place of each of the cases with ids.
+func (tx *Tx) CasePlacesOf(ctx context.Context, ids []int64) (map[int64]Place, error) {
+	out := map[int64]Place{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := tx.query(ctx, `SELECT id, area_code, grid_code, resp_grid_code FROM cases WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: case places: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var p Place
+			if err := rows.Scan(&id, &p.Area, &p.Grid, &p.RespGrid); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: case places: %w", err)
+			}
+			out[id] = p
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: case places: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// RollupDifferences compares the live rollups with the staging table in SQL (EXCEPT
+// both ways) and returns the buckets where they differ: each side's counters (zero
+// where the bucket is absent), keyed by bucket.
+func (tx *Tx) RollupDifferences(ctx context.Context) (live, staging map[evaluation.Key]evaluation.Counters, err error) {
+	cols := rollupKeyCols + ", " + strings.Join(evaluation.CounterFields, ", ")
+	read := func(a, b string) (map[evaluation.Key]evaluation.Counters, error) {
+		rows, err := tx.query(ctx, `SELECT `+cols+` FROM `+a+` EXCEPT SELECT `+cols+` FROM `+b)
+		if err != nil {
+			return nil, fmt.Errorf("store: compare rollups: %w", err)
+		}
+		defer rows.Close()
+		out := map[evaluation.Key]evaluation.Counters{}
+		for rows.Next() {
+			var r RollupRow
+			dest := []any{&r.Key.Dim, &r.Key.Period, &r.Key.Start, &r.Key.ID}
+			for _, p := range r.Counters.Fields() {
+				dest = append(dest, p)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return nil, fmt.Errorf("store: compare rollups: %w", err)
+			}
+			out[r.Key] = r.Counters
+		}
+		return out, rows.Err()
+	}
+	if live, err = read(rollupsLive, rollupsStaging); err != nil {
+		return nil, nil, err
+	}
+	if staging, err = read(rollupsStaging, rollupsLive); err != nil {
+		return nil, nil, err
+	}
+	return live, staging, nil
+}
+
+// RespGridInfo is a responsibility grid's name and area.
+type RespGridInfo struct{ Name, Area string }
+
+// RespGridInfos maps every responsibility grid's code to its name and area code.
+func (tx *Tx) RespGridInfos(ctx context.Context) (map[string]RespGridInfo, error) {
+	rows, err := tx.query(ctx, `SELECT code, name, area_code FROM resp_grids`)
+	if err != nil {
+		return nil, fmt.Errorf("store: responsibility grids: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]RespGridInfo{}
+	for rows.Next() {
+		var code string
+		var g RespGridInfo
+		if err := rows.Scan(&code, &g.Name, &g.Area); err != nil {
+			return nil, fmt.Errorf("store: responsibility grids: %w", err)
+		}
+		out[code] = g
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/store"
+)
+
+// The grid worker's phone view: my verify and check tasks, a compact page per task,
+// and the patrol report.
+
+// taskStatuses are the states in which a case waits for a grid worker.
+var taskStatuses = []gl.Status{gl.StatusVerifying, gl.StatusChecking}
+
+// taskActions are the actions a task page offers, by state.
+var taskActions = map[gl.Status]gl.Action{gl.StatusVerifying: gl.ActionVerify, gl.StatusChecking: gl.ActionCheck}
+
+type gridTasksData struct {
+	Rows  []caseRow
+	Total int
+}
+
+func (u *UI) gridTasks(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	list, total, err := u.svc.Cases(r.Context(), p, store.CaseFilter{Statuses: taskStatuses, Limit: store.MaxLimit, Order: store.OrderUpdatedDesc})
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	names, err := u.categoryNames(r.Context())
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	d := gridTasksData{Total: total}
+	cal, now := u.svc.Calendar(), u.svc.Now()
+	for _, c := range list {
+		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode], Light: c.Light(cal, now)})
+	}
+	u.render(w, r, http.StatusOK, "grid", "grid.title", d)
+}
+
+type gridTaskData struct {
+	Case         *gl.Case
+	CategoryName string
+	Action       gl.Action // verify or check; "" when the case no longer waits for this user
+	Map          mapConfig
+	Form         form
+	Photos       formPhotos
+}
+
+func (u *UI) gridTask(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	u.showGridTask(w, r, p, http.StatusOK, nil, formPhotos{}, &page{})
+}
+
+func (u *UI) showGridTask(w http.ResponseWriter, r *http.Request, p *service.Principal, status int, f form, photos formPhotos, pg *page) {
+	c, err := u.svc.Case(r.Context(), p, r.PathValue("code"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	names, err := u.categoryNames(r.Context())
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	photos.Capture = true
+	d := &gridTaskData{Case: c, CategoryName: names[c.CategoryCode], Form: f, Photos: photos, Map: u.caseMap(r, c)}
+	if a, ok := taskActions[c.Status]; ok && slices.Contains(u.svc.Available(p, c), a) {
+		d.Action = a
+	}
+	pg.Title, pg.Data = T(langOf(r), "grid.task_title", c.Code), d
+	u.renderPage(w, r, status, "grid_task", pg)
+}
+
+// caseMap is the small map of a case: its point and its unit grid.
+func (u *UI) caseMap(r *http.Request, c *gl.Case) mapConfig {
+	m := u.mapConfig(r, "case")
+	m.Point, m.GridCode, m.RespGrid = []float64{c.Lat, c.Lng}, c.GridCode, c.RespGridCode
+	return m
+}
+
+func (u *UI) gridTaskAct(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	f, files, err := parseUpload(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	action := gl.Action(f.V("action"))
+	if action != gl.ActionVerify && action != gl.ActionCheck {
+		u.fail(w, r, gl.Errorf(gl.EINVALID, "未知操作「%s」", action))
+		return
+	}
+	code := r.PathValue("code")
+	photos, err := u.savePhotos(r.Context(), f, files)
+	if err == nil {
+		in, version, ierr := actionInput(action, f)
+		in.Photos = photos.URLs()
+		if err = ierr; err == nil {
+			var res *service.ActResult
+			if res, err = u.svc.Act(r.Context(), p, code, in, version); err == nil {
+				if aerr := u.svc.AttachPhotos(r.Context(), res.Case.ID, in.Photos); aerr != nil {
+					u.log.Error("ui: attach photos", "case", code, "err", aerr)
+				}
+			}
+		}
+	}
+	if err != nil {
+		field, msg, status := formError(err)
+		if status >= 500 || status == http.StatusNotFound {
+			u.fail(w, r, err)
+			return
+		}
+		pg := &page{Err: msg}
+		if field != "" {
+			pg.Fields = map[string]string{field: msg}
+		}
+		u.showGridTask(w, r, p, status, f, photos, pg)
+		return
+	}
+	u.flash(r, T(langOf(r), "grid.task_done", action.Label(langOf(r)), code))
+	redirect(w, r, "/grid")
+}
+
+type patrolData struct {
+	Groups []catGroup
+	Form   form
+	Photos formPhotos
+}
+
+func (u *UI) patrolForm(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	u.showPatrol(w, r, http.StatusOK, form{"idem": {newKey()}}, formPhotos{}, &page{})
+}
+
+func (u *UI) showPatrol(w http.ResponseWriter, r *http.Request, status int, f form, photos formPhotos, pg *page) {
+	groups, err := u.categoryGroups(r.Context(), langOf(r))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	photos.Capture = true
+	pg.Title, pg.Data = T(langOf(r), "patrol.title"), patrolData{Groups: groups, Form: f, Photos: photos}
+	u.renderPage(w, r, status, "patrol", pg)
+}
+
+// patrolSubmit files a grid worker's own finding: channel patrol, no verification.
+func (u *UI) patrolSubmit(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	f, files, err := parseUpload(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	lang := langOf(r)
+	fields := map[string]string{}
+	photos, err := u.savePhotos(r.Context(), f, files)
+	if err != nil {
+		field, msg, status := formError(err)
+		if status >= 500 {
+			u.fail(w, r, err)
+			return
+		}
+		fields[field] = msg
+	}
+	in := service.ReportInput{Description: f.V("description"), CategoryCode: f.V("category_code"),
+		Address: f.V("address"), Channel: gl.ChannelPatrol, Photos: photos.URLs()}
+	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
+	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
+	if strings.TrimSpace(in.Description) == "" {
+		fields["description"] = T(lang, "report.err_description")
+	}
+	if len(fields) == 0 {
+		key := f.V("idem")
+		if len(key) > 100 {
+			key = ""
+		}
+		res, err := u.svc.Report(r.Context(), p, in, key)
+		if err == nil {
+			if err := u.svc.AttachPhotos(r.Context(), res.Case.ID, in.Photos); err != nil {
+				u.log.Error("ui: attach photos", "case", res.Case.Code, "err", err)
+			}
+			u.flash(r, T(lang, "patrol.done", res.Case.Code))
+			redirect(w, r, "/grid?reported="+url.QueryEscape(res.Case.Code))
+			return
+		}
+		field, msg, status := formError(err)
+		if status >= 500 {
+			u.fail(w, r, err)
+			return
+		}
+		if field == "" {
+			u.showPatrol(w, r, status, f, photos, &page{Err: msg})
+			return
+		}
+		fields[field] = msg
+	}
+	u.showPatrol(w, r, http.StatusUnprocessableEntity, f, photos, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
+}
