@@ -30,6 +30,8 @@ const (
 	ActionSupplement        Action = "supplement"
 	ActionUrge              Action = "urge"
 	ActionFlagOverdue       Action = "flag_overdue"
+	ActionMeToo             Action = "me_too"    // another citizen has the same problem and follows the case
+	ActionFollowUp          Action = "follow_up" // the follow-up (回访) went unanswered and is counted by the city's policy
 )
 
 // Actions lists every action that applies to an existing case.
@@ -40,6 +42,12 @@ var Actions = []Action{
 	ActionRequestSuspension, ActionApprove, ActionDeny, ActionResume, ActionComment,
 	ActionSupplement, ActionUrge, ActionFlagOverdue,
 }
+
+// SideActions apply to an existing case too, but Available never offers them: each has
+// an entry point of its own (a citizen following a case they found among the similar
+// ones, the follow-up job counting an unanswered follow-up). They record events like
+// any action; they change no state.
+var SideActions = []Action{ActionMeToo, ActionFollowUp}
 
 var actionLabels = map[Action][2]string{
 	ActionReport:            {"上报", "Report"},
@@ -68,6 +76,8 @@ var actionLabels = map[Action][2]string{
 	ActionSupplement:        {"补充信息", "Add information"},
 	ActionUrge:              {"督办", "Urge"},
 	ActionFlagOverdue:       {"超期", "Overdue"},
+	ActionMeToo:             {"市民附议", "Me too"},
+	ActionFollowUp:          {"回访结果", "Follow-up"},
 }
 
 // Valid reports whether a is a known action.

@@ -417,4 +417,24 @@ if command -v setsid >/dev/null 2>&1; then
 else
 	go test -count=1 -timeout 30m "${PKG_LIST[@]}" "$@"
 fi
+
+# Fuzzing (docs/security.md): every fuzz target of the decoders of outside input runs
+# for FUZZTIME (default 8s) on top of its seed corpus, which go test above already
+# ran. A crash fails the run and leaves the input in the package's testdata/fuzz, to
+# be committed as a regression case once fixed. FUZZTIME=0 skips the phase; it is
+# also skipped when PKGS or go test flags narrow the run.
+FUZZTIME=${FUZZTIME:-8s}
+if [[ $FUZZTIME != 0 && -z ${PKGS:-} && $# -eq 0 ]]; then
+	phase "fuzz"
+	while IFS=: read -r file fn; do
+		pkg=./$(dirname "$file")
+		out=$(go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "$pkg" 2>&1) || {
+			printf '%s\n' "$out"
+			echo "fuzz: $fn in $pkg FAILED: the input is in $pkg/testdata/fuzz/$fn" >&2
+			exit 1
+		}
+		printf 'fuzz: %-22s %-18s ok\n' "$fn" "$pkg"
+	done < <(grep -rHoE --include='*_test.go' --exclude-dir=.git --exclude-dir=testdata '^func Fuzz[A-Za-z0-9_]+' . |
+		sed -E 's#^\./##; s#:func #:#' | sort)
+fi
 phase_end

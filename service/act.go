@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/store"
@@ -35,6 +36,9 @@ func (s *Service) Act(ctx context.Context, p *Principal, code string, in workflo
 // ActAsReporter applies a reporter's action (supplement, rate, reopen, withdraw) to the
 // case whose tracking token this is.
 func (s *Service) ActAsReporter(ctx context.Context, token string, in workflow.Input) (*ActResult, error) {
+	if slices.Contains(gl.SideActions, in.Action) { // me_too is for other citizens (Follow)
+		return nil, gl.Errorf(gl.EFORBIDDEN, "报告人不能执行「%s」", in.Action.Label("zh"))
+	}
 	var res *ActResult
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		c, err := tx.CaseByTrackingHash(ctx, HashSecret(token))

@@ -413,6 +413,14 @@ func generateBenchData(ctx context.Context, svc *service.Service, bc *benchCity,
 			if err := tx.InsertEvents(ctx, evs); err != nil {
 				return err
 			}
+			cats := map[store.CategoryMonth]int64{}
+			for _, h := range hs {
+				month := evaluation.PeriodStart(evaluation.Month, h.c.CreatedAt, g.loc).Format("2006-01-02")
+				cats[store.CategoryMonth{Month: month, Category: h.c.CategoryCode}]++
+			}
+			if err := tx.AddCategoryMonths(ctx, cats); err != nil {
+				return err
+			}
 			return tx.AddRollups(ctx, deltas)
 		})
 		if err != nil {
@@ -471,8 +479,8 @@ func TestBenchDataConsistent(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("check: %v", res)
-		if res.DiffCount != 0 {
-			t.Fatalf("%d buckets differ from a rebuild; first %+v", res.DiffCount, res.Differences[0])
+		if res.DiffCount != 0 || res.CategoryDiffs != 0 {
+			t.Fatalf("%d buckets and %d category rows differ from a rebuild; %+v", res.DiffCount, res.CategoryDiffs, res.Differences)
 		}
 		p := &service.Principal{System: true}
 		d, err := svc.Dashboard(ctx, p)

@@ -2,9 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gl "github.com/gridloop/gridloop"
@@ -170,15 +172,20 @@ func (s *Service) DashboardOf(ctx context.Context, p *Principal, sections []stri
 		DepartmentRanking: []RankRow{}, Overdue: OverdueList{Items: []OverdueItem{}},
 		Heat: Heat{From: today.AddDate(0, 0, -(HeatDays - 1)).Format("2006-01-02"), To: today.Format("2006-01-02"),
 			Grids: []HeatCell{}, Communities: []HeatCell{}}}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
-		for _, name := range sections {
-			if err := parts[name](ctx, tx, p, d, today, month); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	// The sections run side by side, each in a read-only transaction of its own (on
+	// SQLite, the reader pool's connections): the answer takes as long as its slowest
+	// section rather than their sum. Each section writes its own fields of d.
+	errs := make([]error, len(sections))
+	var wg sync.WaitGroup
+	for i, name := range sections {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.DB.View(ctx, func(tx *store.Tx) error { return parts[name](ctx, tx, p, d, today, month) })
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -329,8 +336,16 @@ func (s *Service) dashTrend(ctx context.Context, tx *store.Tx, p *Principal, d *
 }
 
 func (s *Service) dashCategories(ctx context.Context, tx *store.Tx, p *Principal, d *Dashboard, _, month time.Time) error {
-	until := month.AddDate(0, 1, 0)
-	rows, err := tx.TopCategories(ctx, p.scope(store.CaseFilter{Since: &month, Until: &until}), TopCategoryCount)
+	var rows []store.CategoryCount
+	var err error
+	if scopeName(p) == "city" {
+		// Kept per month and category in the events' transactions.
+		rows, err = tx.TopCategoriesOfMonth(ctx, d.MonthStart, TopCategoryCount)
+	} else {
+		// Inside a scope: the month's cases in the scope, through the index on created_at.
+		until := month.AddDate(0, 1, 0)
+		rows, err = tx.TopCategories(ctx, p.scope(store.CaseFilter{Since: &month, Until: &until}), TopCategoryCount)
+	}
 	if err != nil {
 		return err
 	}
@@ -449,7 +464,7 @@ func (s *Service) dashOverdue(ctx context.Context, tx *store.Tx, p *Principal, d
 }
 
 // dashHeat sums the reports of the last HeatDays days per unit grid and per community,
-// from the day rollups, inside an area scope (none for a department scope: reports are
+// from the day rollups with reports (the partial index rollups_reported), inside an area scope (none for a department scope: reports are
 // not yet any department's).
 func (s *Service) dashHeat(ctx context.Context, tx *store.Tx, p *Principal, d *Dashboard, today, _ time.Time) error {
 	from := today.AddDate(0, 0, -(HeatDays - 1)).Format("2006-01-02")
@@ -467,15 +482,10 @@ func (s *Service) dashHeat(ctx context.Context, tx *store.Tx, p *Principal, d *D
 		n     int
 		cells *[]HeatCell
 	}{{evaluation.DimGrid, 0, &d.Heat.Grids}, {evaluation.DimArea, 12, &d.Heat.Communities}} {
-		// Day by day in key order, summed here: no sort or temporary table in the database.
-		rows, err := tx.Rollups(ctx, store.RollupQuery{Dim: part.dim, Period: evaluation.Day, From: from, To: d.Today,
-			IDPrefixes: prefixes, IDLen: part.n, Fields: []string{"reported"}, NonZero: []string{"reported"}})
+		sums, err := tx.SumByID(ctx, store.RollupQuery{Dim: part.dim, Period: evaluation.Day, From: from, To: d.Today,
+			IDPrefixes: prefixes, IDLen: part.n, NonZero: []string{"reported"}}, "reported")
 		if err != nil {
 			return err
-		}
-		sums := map[string]int64{}
-		for _, r := range rows {
-			sums[r.Key.ID] += r.Counters.Reported
 		}
 		for _, id := range slices.Sorted(mapsKeys(sums)) {
 			cell := HeatCell{Code: id, Count: sums[id]}

@@ -79,6 +79,9 @@ type Evaluation struct {
 	Rows  []EvalRow `json:"rows"`
 }
 
+// MaxEvalLimit is the largest page of evaluation rows (without a limit, every row).
+const MaxEvalLimit = 1000
+
 // EvalDims are the dimensions the evaluation API serves.
 var EvalDims = []evaluation.Dimension{evaluation.DimDepartment, evaluation.DimArea, evaluation.DimGrid,
 	evaluation.DimRespGrid, evaluation.DimGridMember, evaluation.DimRole, evaluation.DimUser, evaluation.DimCity}
@@ -223,6 +226,9 @@ func (q *EvalQuery) validate() error {
 	}
 	if q.Limit < 0 || q.Offset < 0 {
 		return gl.FieldError("limit", "分页参数不能为负数")
+	}
+	if q.Limit > MaxEvalLimit {
+		return gl.FieldError("limit", "每页最多 %d 行", MaxEvalLimit)
 	}
 	return nil
 }
@@ -406,7 +412,7 @@ func (s *Service) rankRows(ctx context.Context, tx *store.Tx, dim evaluation.Dim
 			}
 			continue
 		}
-		for _, rk := range evaluation.Rank(groups[g], w) {
+		for _, rk := range rankRowsOf(groups[g], w) {
 			r := EvalRow{Rank: rk.Rank, ID: rk.ID, Level: g}
 			if rk.Scored {
 				r.Score = roundPtr(rk.Score, 2)
@@ -428,6 +434,66 @@ func indicatorValues(c evaluation.Counters) []IndicatorValue {
 		out[i] = IndicatorValue{ID: ind.ID, Name: ind.Name}
 		if v, ok := ind.Value(c); ok {
 			out[i].Value = roundPtr(v, 4)
+		}
+	}
+	return out
+}
+
+// rankRowsOf is evaluation.Rank — the same scores, order and ranks — sorting small
+// records rather than whole rows, which matters for thousands of rows (every grid of a
+// city).
+func rankRowsOf(rows map[string]evaluation.Counters, w evaluation.Weights) []evaluation.Ranked {
+	if len(rows) < 256 {
+		return evaluation.Rank(rows, w)
+	}
+	type entry struct {
+		id     string
+		num    int64
+		isNum  bool
+		score  float64
+		scored bool
+	}
+	es := make([]entry, 0, len(rows))
+	for id, c := range rows {
+		e := entry{id: id, score: evaluation.Score(c, w)}
+		e.scored = !math.IsNaN(e.score)
+		if !e.scored {
+			e.score = 0
+		}
+		n, err := strconv.ParseInt(id, 10, 64)
+		e.num, e.isNum = n, err == nil
+		es = append(es, e)
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.scored != b.scored {
+			if a.scored {
+				return -1
+			}
+			return 1
+		}
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		if a.isNum && b.isNum && a.num != b.num {
+			if a.num < b.num {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	out := make([]evaluation.Ranked, len(es))
+	for i, e := range es {
+		out[i] = evaluation.Ranked{ID: e.id, Score: e.score, Scored: e.scored, Counters: rows[e.id]}
+		switch {
+		case !e.scored:
+		case i > 0 && out[i-1].Scored && out[i-1].Score == e.score:
+			out[i].Rank = out[i-1].Rank
+		default:
+			out[i].Rank = i + 1
 		}
 	}
 	return out

@@ -148,7 +148,7 @@ func (s *Service) commitLoop(g GroupCommit) {
 		q.mu.Lock()
 		n, last := len(q.queue), q.last
 		if n == 0 {
-			q.running = false
+			q.running, q.last = false, 0 // after a pause, the first report does not wait
 			q.mu.Unlock()
 			return
 		}

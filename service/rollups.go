@@ -24,14 +24,26 @@ func (s *Service) EnableRollups() { s.OnEvents(s.rollupHook) }
 
 // rollupHook adds the increments of a transaction's events (one event, or a batch of
 // reports from intake's group commit) merged into one multi-row upsert, keeping the
-// SQLite writer's transaction short.
+// SQLite writer's transaction short. It also counts the cases by month reported and
+// category (category_months) when a case is reported or changes category.
 func (s *Service) rollupHook(ctx context.Context, tx *store.Tx, changes []Change) error {
 	loc := s.evalLoc()
 	var merged map[evaluation.Key]evaluation.Counters
+	var cats map[store.CategoryMonth]int64
 	for _, ch := range changes {
 		b := ch.Before
 		if b == nil { // the report: Deltas wants the case as created
 			b = ch.After
+		}
+		if ch.Before == nil || ch.Before.CategoryCode != ch.After.CategoryCode {
+			if cats == nil {
+				cats = map[store.CategoryMonth]int64{}
+			}
+			month := evaluation.PeriodStart(evaluation.Month, ch.After.CreatedAt, loc).Format("2006-01-02")
+			if ch.Before != nil {
+				cats[store.CategoryMonth{Month: month, Category: ch.Before.CategoryCode}]--
+			}
+			cats[store.CategoryMonth{Month: month, Category: ch.After.CategoryCode}]++
 		}
 		d := evaluation.Deltas(b, *ch.Event, loc)
 		if merged == nil {
@@ -43,6 +55,9 @@ func (s *Service) rollupHook(ctx context.Context, tx *store.Tx, changes []Change
 			m.Add(c)
 			merged[k] = m
 		}
+	}
+	if err := tx.AddCategoryMonths(ctx, cats); err != nil {
+		return err
 	}
 	if len(merged) == 0 {
 		return nil
@@ -78,7 +93,10 @@ type RebuildResult struct {
 	// recomputation, at most 100 of them; DiffCount counts them all.
 	Differences []RollupDiff `json:"differences,omitempty"`
 	DiffCount   int          `json:"diff_count"`
-	Swapped     bool         `json:"swapped"`
+	// CategoryDiffs (Verify only) counts the (month, category) rows of category_months
+	// that differ from a count of the cases.
+	CategoryDiffs int  `json:"category_diffs"`
+	Swapped       bool `json:"swapped"`
 }
 
 // RollupDiff is one bucket where the live rollups and a recomputation disagree.
@@ -92,7 +110,8 @@ const rebuildSetting = "rollups.rebuild"
 
 // RebuildRollups recomputes the rollups from the event log (evaluation.RecomputeWith,
 // with this service's stage limits and each case's place from the cases table) and
-// swaps them in, in one transaction.
+// swaps them in, in one transaction; category_months is recounted from the cases table
+// in the same transaction.
 //
 // It reads in batches of cases through read-only transactions (on SQLite they never
 // hold the writer) and adds each batch's buckets to rollups_staging. The events it
@@ -243,11 +262,18 @@ func (s *Service) RebuildRollups(ctx context.Context, opt RebuildOptions) (*Rebu
 			if err := s.diffRollups(ctx, tx, res); err != nil {
 				return err
 			}
+			if res.CategoryDiffs, err = tx.CategoryMonthDifferences(ctx); err != nil {
+				return err
+			}
 			if err := tx.ClearRollupsStaging(ctx); err != nil {
 				return err
 			}
 		} else {
 			if err := tx.SwapRollups(ctx); err != nil {
+				return err
+			}
+			// Counted from the cases table here, where no case changes meanwhile.
+			if err := tx.RebuildCategoryMonths(ctx); err != nil {
 				return err
 			}
 			res.Swapped = true

@@ -411,6 +411,9 @@ func TestRollupsProperty(t *testing.T) {
 			t.Errorf("the store holds %d events, the driver recorded %d", n, events)
 		}
 		compareBuckets(t, "incremental vs Recompute", live, recomputed)
+		if chk, err := ec.svc.CheckRollups(ctx, nil); err != nil || chk.DiffCount != 0 || chk.CategoryDiffs != 0 {
+			t.Fatalf("check of the incremental tables: %v, %d bucket and %d category differences", err, chk.DiffCount, chk.CategoryDiffs)
+		}
 
 		// Every counter was exercised somewhere (the city's months hold every event).
 		var sum evaluation.Counters
@@ -468,14 +471,20 @@ func TestRollupsProperty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if chk, err = ec.svc.CheckRollups(ctx, nil); err != nil || chk.DiffCount != 2 {
-			t.Fatalf("check of a damaged table: %d differences, err %v; want 2", chk.DiffCount, err)
+		err = ec.svc.DB.Update(ctx, func(tx *store.Tx) error {
+			return tx.AddCategoryMonths(ctx, map[store.CategoryMonth]int64{{Month: "2026-10-01", Category: "C0101"}: 3})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if chk, err = ec.svc.CheckRollups(ctx, nil); err != nil || chk.DiffCount != 2 || chk.CategoryDiffs != 1 {
+			t.Fatalf("check of a damaged table: %d differences, %d in categories, err %v; want 2 and 1", chk.DiffCount, chk.CategoryDiffs, err)
 		}
 		if _, err := ec.svc.RebuildRollups(ctx, service.RebuildOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if chk, err = ec.svc.CheckRollups(ctx, nil); err != nil || chk.DiffCount != 0 {
-			t.Fatalf("check after repair: %d differences, err %v", chk.DiffCount, err)
+		if chk, err = ec.svc.CheckRollups(ctx, nil); err != nil || chk.DiffCount != 0 || chk.CategoryDiffs != 0 {
+			t.Fatalf("check after repair: %d differences, %d in categories, err %v", chk.DiffCount, chk.CategoryDiffs, err)
 		}
 	})
 }
@@ -537,13 +546,20 @@ func TestRollupsConcurrent(t *testing.T) {
 			}
 		}
 		close(codes)
-		for code := range codes {
+		// As many actions at once as there are reporters: each holds a connection, and
+		// the PostgreSQL pool has 20.
+		for range workers {
 			go func() {
-				_, err := ec.svc.Act(ctx, ec.users[gl.RoleShiftLead], code, workflow.Input{Action: gl.ActionRegister}, nil)
+				var err error
+				for code := range codes {
+					if _, err = ec.svc.Act(ctx, ec.users[gl.RoleShiftLead], code, workflow.Input{Action: gl.ActionRegister}, nil); err != nil {
+						break
+					}
+				}
 				errs <- err
 			}()
 		}
-		for range workers * each {
+		for range workers {
 			if err := <-errs; err != nil {
 				t.Fatal(err)
 			}

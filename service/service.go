@@ -43,6 +43,8 @@ type Service struct {
 	maps  mapCache                // what the map pages read (mapdata.go)
 
 	exports exportJobs // export jobs running and done (export.go)
+
+	citizen citizen // similar cases, follow-ups, notifications (citizen.go)
 }
 
 // New returns a Service over db with the default policy, and loads its caches.
@@ -53,6 +55,7 @@ func New(ctx context.Context, db *store.DB, logger *slog.Logger) (*Service, erro
 	s := &Service{DB: db, Policy: workflow.DefaultPolicy(), Logger: logger, Now: time.Now}
 	s.EnableRollups()            // evaluation rollups in each event's transaction (rollups.go)
 	s.OnEvent(s.enqueueWebhooks) // the webhook outbox, in each event's transaction (webhook.go)
+	s.enableCitizen(ctx)         // similar cases, follow-ups, notifications (citizen.go)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -105,5 +108,5 @@ func (s *Service) Depts() *gl.DeptTree {
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *Service) env(now time.Time, cat *gl.Category) workflow.Env {
-	return workflow.Env{Now: now, Calendar: s.Calendar(), Category: cat, Depts: s.Depts(), Policy: s.Policy}
+	return workflow.Env{Now: now, Calendar: s.Calendar(), Category: cat, Depts: s.Depts(), Policy: s.policy()}
 }

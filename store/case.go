@@ -346,6 +346,16 @@ func escapeGlob(s string) string {
 	return r.Replace(s)
 }
 
+// openOnly reports whether statuses is a non-empty list of open (non-final) states.
+func openOnly(statuses []gridloop.Status) bool {
+	for _, s := range statuses {
+		if s.Final() {
+			return false
+		}
+	}
+	return len(statuses) > 0
+}
+
 // where returns the WHERE clause (with a leading space, or "") and its arguments.
 // Statuses and Overdue are left out when skipStatus, skipOverdue.
 func (tx *Tx) where(f CaseFilter, skipStatus, skipOverdue bool, extra ...string) (string, []any) {
@@ -362,7 +372,14 @@ func (tx *Tx) where(f CaseFilter, skipStatus, skipOverdue bool, extra ...string)
 		args = append(args, f.CategoryCode)
 	}
 	if len(f.DeptIDs) > 0 {
-		conds = append(conds, `id IN (SELECT case_id FROM case_depts WHERE dept_id IN (`+placeholders(len(f.DeptIDs))+`))`)
+		if !skipStatus && openOnly(f.Statuses) {
+			// A work list (open states only: few cases in any city) probes each
+			// candidate's departments; the IN form would read every case_depts row of
+			// the departments, closed cases and all (issue #8: 0.8 s at 1M cases).
+			conds = append(conds, `EXISTS (SELECT 1 FROM case_depts d WHERE d.case_id = cases.id AND d.dept_id IN (`+placeholders(len(f.DeptIDs))+`))`)
+		} else {
+			conds = append(conds, `id IN (SELECT case_id FROM case_depts WHERE dept_id IN (`+placeholders(len(f.DeptIDs))+`))`)
+		}
 		for _, d := range f.DeptIDs {
 			args = append(args, d)
 		}

@@ -3,8 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gridloop/gridloop"
@@ -166,7 +168,7 @@ type RollupQuery struct {
 	// Fields are the counters to read (CounterFields names); none: all of them. The
 	// others come back zero.
 	Fields []string
-	// NonZero keeps only buckets in which one of these counters is not zero.
+	// NonZero keeps only buckets in which one of these counters is above zero.
 	NonZero []string
 	// GroupBy sums rows: GroupNone, GroupByID or GroupStart.
 	GroupBy string
@@ -178,10 +180,6 @@ type RollupQuery struct {
 func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
 	if q.Dim == "" || q.Period == "" || q.From == "" {
 		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: dimension, period and start are required")
-	}
-	to := q.To
-	if to == "" {
-		to = q.From
 	}
 	fields := q.Fields
 	if len(fields) == 0 {
@@ -195,12 +193,98 @@ func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
 		}
 		idx[i] = j
 	}
+	table, conds, args, err := tx.rollupWhere(q)
+	if err != nil {
+		return nil, err
+	}
+	sel := make([]string, len(fields))
+	for i, f := range fields {
+		sel[i] = f
+		if q.GroupBy != GroupNone {
+			sel[i] = `CAST(SUM(` + f + `) AS BIGINT)`
+		}
+		sel[i] += ` AS v` + strconv.Itoa(i)
+	}
+	var keySel, tail string
+	switch q.GroupBy {
+	case GroupNone:
+		keySel, tail = `start, id`, ` ORDER BY start, id`
+	case GroupByID:
+		keySel, tail = `'' AS start, id`, ` GROUP BY id ORDER BY id`
+	case GroupStart:
+		keySel, tail = `start, '' AS id`, ` GROUP BY start ORDER BY start`
+	default:
+		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown grouping %q", q.GroupBy)
+	}
+	inner := `SELECT ` + keySel + `, ` + strings.Join(sel, ", ") + ` FROM ` + table +
+		` WHERE ` + strings.Join(conds, ` AND `) + tail
+	var out []RollupRow
+	// SQLite always hands rows over packed into one string (see rollupsPacked);
+	// PostgreSQL when they are narrow: handing over a row costs pgx about as much as
+	// its columns, and building the string costs the server by the column.
+	if tx.dialect == SQLite || len(fields) <= 16 {
+		out, err = tx.rollupsPacked(ctx, q, inner, args, len(fields), idx)
+	} else {
+		out, err = tx.rollupRows(ctx, q, inner, args, len(fields), idx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	return out, nil
+}
+
+// SumByID sums one counter of the buckets q selects per member (q.Fields and q.GroupBy
+// are ignored), for reads that need one figure of thousands of members (the heat map).
+func (tx *Tx) SumByID(ctx context.Context, q RollupQuery, field string) (map[string]int64, error) {
+	if _, ok := counterIndex[field]; !ok {
+		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", field)
+	}
+	if q.Dim == "" || q.Period == "" || q.From == "" {
+		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: dimension, period and start are required")
+	}
+	table, conds, args, err := tx.rollupWhere(q)
+	if err != nil {
+		return nil, err
+	}
+	// Bucket by bucket as one string, summed here: no sort or hash in the database, and
+	// one value handed over instead of thousands of rows (see rollupsPacked).
+	var packed sql.NullString
+	err = tx.queryRow(ctx, tx.packSQL([]string{`id`, field}, table+` WHERE `+strings.Join(conds, ` AND `)), args...).Scan(&packed)
+	if err != nil {
+		return nil, fmt.Errorf("store: sum rollups: %w", err)
+	}
+	out := map[string]int64{}
+	if !packed.Valid || packed.String == "" {
+		return out, nil
+	}
+	for rec := range strings.SplitSeq(packed.String, "\x1e") {
+		id, v, ok := strings.Cut(rec, "\x1f")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: sum rollups: bad record %q", rec)
+		}
+		out[id] += n
+	}
+	return out, nil
+}
+
+// rollupWhere is the table and the conditions of q.
+func (tx *Tx) rollupWhere(q RollupQuery) (string, []string, []any, error) {
+	to := q.To
+	if to == "" {
+		to = q.From
+	}
 	table := rollupsLive
 	if q.Staging {
 		table = rollupsStaging
 	}
-	conds := []string{`dim = ?`, `period = ?`, `start >= ?`, `start <= ?`}
-	args := []any{string(q.Dim), string(q.Period), q.From, to}
+	// One period start is an equality, so that ids after it seek in the primary key.
+	conds := []string{`dim = ?`, `period = ?`, `start = ?`}
+	args := []any{string(q.Dim), string(q.Period), q.From}
+	if to != q.From {
+		conds = []string{`dim = ?`, `period = ?`, `start >= ?`, `start <= ?`}
+		args = append(args, to)
+	}
 	if len(q.IDs) > 0 {
 		conds = append(conds, `id IN (`+placeholders(len(q.IDs))+`)`)
 		for _, id := range q.IDs {
@@ -225,65 +309,123 @@ func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
 		args = append(args, q.IDLen)
 	}
 	if len(q.NonZero) > 0 {
+		// "reported > 0" alone is the predicate of the partial index rollups_reported
+		// (SQLite uses a partial index when the query repeats its terms).
 		var or []string
 		for _, f := range q.NonZero {
 			if _, ok := counterIndex[f]; !ok {
-				return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", f)
+				return "", nil, nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", f)
 			}
-			or = append(or, f+` <> 0`)
+			or = append(or, f+` > 0`)
 		}
-		conds = append(conds, `(`+strings.Join(or, ` OR `)+`)`)
-	}
-	sel := make([]string, len(fields))
-	for i, f := range fields {
-		sel[i] = f
-		if q.GroupBy != GroupNone {
-			sel[i] = `CAST(SUM(` + f + `) AS BIGINT)`
+		if len(or) == 1 {
+			conds = append(conds, or[0])
+		} else {
+			conds = append(conds, `(`+strings.Join(or, ` OR `)+`)`)
 		}
 	}
-	var keySel, tail string
-	switch q.GroupBy {
-	case GroupNone:
-		keySel, tail = `start, id`, ` ORDER BY start, id`
-	case GroupByID:
-		keySel, tail = `'', id`, ` GROUP BY id ORDER BY id`
-	case GroupStart:
-		keySel, tail = `start, ''`, ` GROUP BY start ORDER BY start`
-	default:
-		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown grouping %q", q.GroupBy)
-	}
-	sqlText := `SELECT ` + keySel + `, ` + strings.Join(sel, ", ") + ` FROM ` + table +
-		` WHERE ` + strings.Join(conds, ` AND `) + tail
+	return table, conds, args, nil
+}
+
+// rollupRows reads the rows of the rollup query q, row by row.
+func (tx *Tx) rollupRows(ctx context.Context, q RollupQuery, sqlText string, args []any, n int, idx []int) ([]RollupRow, error) {
 	rows, err := tx.query(ctx, sqlText, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: rollups: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []RollupRow
-	vals := make([]int64, len(fields))
-	dest := make([]any, 2+len(fields))
+	var c evaluation.Counters
+	all := c.Fields()
+	var start, id string
+	dest := make([]any, 2+n)
+	dest[0], dest[1] = &start, &id
+	for i, j := range idx {
+		dest[2+i] = all[j]
+	}
 	for rows.Next() {
-		r := RollupRow{Key: evaluation.Key{Dim: q.Dim, Period: q.Period}}
-		dest[0], dest[1] = &r.Key.Start, &r.Key.ID
-		for i := range vals {
-			dest[2+i] = &vals[i]
-		}
+		c = evaluation.Counters{}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: rollups: %w", err)
+			return nil, err
+		}
+		r := RollupRow{Key: evaluation.Key{Dim: q.Dim, Period: q.Period, Start: start, ID: id}, Counters: c}
+		if q.GroupBy == GroupByID {
+			r.Key.Start = q.From
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// rollupsPacked reads the rows of the rollup query q as one string: SQLite joins each
+// row's key and counters with char(31) and the rows with char(30) (group_concat), and
+// the string is split here. With the modernc driver, handing over a row column by column
+// costs far more than SQLite's own work on it (a thousand rows of 41 columns: tens of
+// milliseconds), and dashboards read thousands of buckets.
+func (tx *Tx) rollupsPacked(ctx context.Context, q RollupQuery, inner string, args []any, n int, idx []int) ([]RollupRow, error) {
+	cols := make([]string, 0, 2+n)
+	cols = append(cols, `start`, `id`)
+	for i := range n {
+		cols = append(cols, `v`+strconv.Itoa(i))
+	}
+	var packed sql.NullString
+	err := tx.queryRow(ctx, tx.packSQL(cols, `(`+inner+`) AS r`), args...).Scan(&packed)
+	if err != nil {
+		return nil, err
+	}
+	if !packed.Valid || packed.String == "" {
+		return nil, nil
+	}
+	text := packed.String
+	out := make([]RollupRow, 0, strings.Count(text, "\x1e")+1)
+	var c evaluation.Counters
+	all := c.Fields() // pointers into c, which each row resets and copies
+	for rec := range strings.SplitSeq(text, "\x1e") {
+		r := RollupRow{Key: evaluation.Key{Dim: q.Dim, Period: q.Period}}
+		c = evaluation.Counters{}
+		k := 0
+		for f := range strings.SplitSeq(rec, "\x1f") {
+			switch {
+			case k == 0:
+				r.Key.Start = f
+			case k == 1:
+				r.Key.ID = f
+			case k-2 < n:
+				v, err := strconv.ParseInt(f, 10, 64)
+				if err != nil && f != "" {
+					return nil, fmt.Errorf("packed rollup row: %w", err)
+				}
+				*all[idx[k-2]] = v
+			}
+			k++
+		}
+		if k != 2+n {
+			return nil, fmt.Errorf("packed rollup row has %d fields, want %d", k, 2+n)
 		}
 		if q.GroupBy == GroupByID {
 			r.Key.Start = q.From
 		}
-		all := r.Counters.Fields()
-		for i, j := range idx {
-			*all[j] = vals[i]
-		}
+		r.Counters = c
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: rollups: %w", err)
+	// group_concat follows the subquery's order in practice; make sure.
+	if !slices.IsSortedFunc(out, compareRows) {
+		slices.SortFunc(out, compareRows)
 	}
 	return out, nil
+}
+
+// packSQL selects the columns cols of every row of from as one string: the columns
+// joined by char(31), the rows by char(30).
+func (tx *Tx) packSQL(cols []string, from string) string {
+	if tx.dialect == Postgres {
+		return `SELECT string_agg(` + strings.Join(cols, ` || chr(31) || `) + `, chr(30)) FROM ` + from
+	}
+	return `SELECT group_concat(` + strings.Join(cols, ` || char(31) || `) + `, char(30)) FROM ` + from
+}
+
+func compareRows(a, b RollupRow) int {
+	return cmp.Or(cmp.Compare(a.Key.Start, b.Key.Start), cmp.Compare(a.Key.ID, b.Key.ID))
 }
 
 // EachRollup calls fn for every bucket of the live table (or the staging table), in

@@ -11,7 +11,7 @@ import (
 	"github.com/gridloop/gridloop"
 )
 
-const userColumns = `id, name, display_name, roles, area_scope, dept_scope, disabled, created_at`
+const userColumns = `id, name, display_name, roles, area_scope, dept_scope, disabled, created_at, session_gen`
 
 func msgUserExists(name string) string {
 	return fmt.Sprintf("用户名 %s 已存在 (user name already taken)", name)
@@ -69,6 +69,19 @@ func (tx *Tx) SetPassword(ctx context.Context, userID int64, passwordHash string
 	return tx.oneRow(res, err, "set password", "用户不存在 (user %d not found)", userID)
 }
 
+// BumpSessionGen moves the user's session generation on (signing out every web
+// session) and returns the new one; ENOTFOUND if there is no such user.
+func (tx *Tx) BumpSessionGen(ctx context.Context, userID int64) (int64, error) {
+	var gen int64
+	err := tx.queryRow(ctx, `UPDATE users SET session_gen = session_gen + 1 WHERE id = ? RETURNING session_gen`, userID).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("用户不存在 (user %d not found)", userID)
+	} else if err != nil {
+		return 0, fmt.Errorf("store: bump session generation of user %d: %w", userID, err)
+	}
+	return gen, nil
+}
+
 // oneRow checks that an UPDATE changed a row, else returns ENOTFOUND with the message.
 func (tx *Tx) oneRow(res sql.Result, err error, what, format string, args ...any) error {
 	if err != nil {
@@ -89,7 +102,7 @@ func scanUser(s scanner, extra ...any) (*gridloop.User, error) {
 	var u gridloop.User
 	var roles, areas, depts string
 	var created nullTime
-	dest := append([]any{&u.ID, &u.Name, &u.DisplayName, &roles, &areas, &depts, &u.Disabled, &created}, extra...)
+	dest := append([]any{&u.ID, &u.Name, &u.DisplayName, &roles, &areas, &depts, &u.Disabled, &created, &u.SessionGen}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -158,10 +171,22 @@ func (tx *Tx) InsertToken(ctx context.Context, t *gridloop.Token) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = normTime(time.Now())
 	}
+	areas, err := jsonList(t.AreaScope)
+	if err != nil {
+		return fmt.Errorf("store: insert token: %w", err)
+	}
+	depts, err := jsonList(t.DeptScope)
+	if err != nil {
+		return fmt.Errorf("store: insert token: %w", err)
+	}
+	perms, err := jsonList(t.Perms)
+	if err != nil {
+		return fmt.Errorf("store: insert token: %w", err)
+	}
 	var id int64
-	err := tx.queryRow(ctx, `INSERT INTO tokens (user_id, name, hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		t.UserID, t.Name, t.Hash, tx.timePtrArg(t.ExpiresAt), tx.timeArg(t.CreatedAt)).Scan(&id)
+	err = tx.queryRow(ctx, `INSERT INTO tokens (user_id, name, hash, area_scope, dept_scope, perms, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.UserID, t.Name, t.Hash, areas, depts, perms, tx.timePtrArg(t.ExpiresAt), tx.timeArg(t.CreatedAt)).Scan(&id)
 	if err != nil {
 		return wrap(err, "insert token", "令牌重复 (duplicate token)")
 	}
@@ -169,10 +194,34 @@ func (tx *Tx) InsertToken(ctx context.Context, t *gridloop.Token) error {
 	return nil
 }
 
-const tokenColumns = `t.id, t.user_id, t.name, t.hash, t.expires_at, t.created_at`
+const tokenColumns = `t.id, t.user_id, t.name, t.hash, t.expires_at, t.created_at, t.area_scope, t.dept_scope, t.perms, t.last_used_at`
 
-func scanTokenCols(t *gridloop.Token, expires, created *nullTime) []any {
-	return []any{&t.ID, &t.UserID, &t.Name, &t.Hash, expires, created}
+// tokenScan holds a token's columns as scanned; done fills the token.
+type tokenScan struct {
+	t                      *gridloop.Token
+	expires, created, used nullTime
+	areas, depts, perms    string
+}
+
+func scanTokenCols(ts *tokenScan) []any {
+	t := ts.t
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Hash, &ts.expires, &ts.created, &ts.areas, &ts.depts, &ts.perms, &ts.used}
+}
+
+func (ts *tokenScan) done() error {
+	t := ts.t
+	t.ExpiresAt, t.CreatedAt, t.LastUsedAt = ts.expires.Ptr(), ts.created.Time, ts.used.Ptr()
+	var err error
+	if t.AreaScope, err = parseList[string](ts.areas); err != nil {
+		return fmt.Errorf("token %d: decode area scope: %w", t.ID, err)
+	}
+	if t.DeptScope, err = parseList[int64](ts.depts); err != nil {
+		return fmt.Errorf("token %d: decode department scope: %w", t.ID, err)
+	}
+	if t.Perms, err = parseList[gridloop.Permission](ts.perms); err != nil {
+		return fmt.Errorf("token %d: decode permissions: %w", t.ID, err)
+	}
+	return nil
 }
 
 // MsgBadToken is the message of the EUNAUTHORIZED error UserByToken returns.
@@ -182,18 +231,20 @@ const MsgBadToken = "登录已失效，请重新登录 (invalid or expired token
 // neither revoked nor expired at now and the user is not disabled; else EUNAUTHORIZED.
 func (tx *Tx) UserByToken(ctx context.Context, hash string, now time.Time) (*gridloop.User, *gridloop.Token, error) {
 	var t gridloop.Token
-	var expires, created nullTime
+	ts := &tokenScan{t: &t}
 	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumnsAs("u")+`, `+tokenColumns+`
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
 			AND NOT u.disabled`, hash, tx.timeArg(now)),
-		scanTokenCols(&t, &expires, &created)...)
+		scanTokenCols(ts)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, gridloop.Errorf(gridloop.EUNAUTHORIZED, MsgBadToken)
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("store: user by token: %w", err)
 	}
-	t.ExpiresAt, t.CreatedAt = expires.Ptr(), created.Time
+	if err := ts.done(); err != nil {
+		return nil, nil, fmt.Errorf("store: user by token: %w", err)
+	}
 	return u, &t, nil
 }
 
@@ -219,6 +270,32 @@ func (tx *Tx) RevokeToken(ctx context.Context, id int64, now time.Time) error {
 	return tx.oneRow(res, err, "revoke token", "令牌不存在 (token %d not found)", id)
 }
 
+// RevokeUserTokens revokes every token of a user at now and returns how many were
+// still live.
+func (tx *Tx) RevokeUserTokens(ctx context.Context, userID int64, now time.Time) (int64, error) {
+	res, err := tx.exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.timeArg(now), userID)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke tokens of user %d: %w", userID, err)
+	}
+	return res.RowsAffected()
+}
+
+// TokenByID returns a token that is not revoked, or ENOTFOUND.
+func (tx *Tx) TokenByID(ctx context.Context, id int64) (*gridloop.Token, error) {
+	var t gridloop.Token
+	ts := &tokenScan{t: &t}
+	err := tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens t WHERE t.id = ? AND t.revoked_at IS NULL`, id).Scan(scanTokenCols(ts)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("令牌不存在 (token %d not found)", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: token %d: %w", id, err)
+	}
+	if err := ts.done(); err != nil {
+		return nil, fmt.Errorf("store: token %d: %w", id, err)
+	}
+	return &t, nil
+}
+
 // Tokens returns the tokens of a user that are not revoked (expired ones included),
 // newest first.
 func (tx *Tx) Tokens(ctx context.Context, userID int64) ([]gridloop.Token, error) {
@@ -231,11 +308,13 @@ func (tx *Tx) Tokens(ctx context.Context, userID int64) ([]gridloop.Token, error
 	var out []gridloop.Token
 	for rows.Next() {
 		var t gridloop.Token
-		var expires, created nullTime
-		if err := rows.Scan(scanTokenCols(&t, &expires, &created)...); err != nil {
+		ts := &tokenScan{t: &t}
+		if err := rows.Scan(scanTokenCols(ts)...); err != nil {
 			return nil, fmt.Errorf("store: tokens of user %d: %w", userID, err)
 		}
-		t.ExpiresAt, t.CreatedAt = expires.Ptr(), created.Time
+		if err := ts.done(); err != nil {
+			return nil, fmt.Errorf("store: tokens of user %d: %w", userID, err)
+		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {

@@ -41,6 +41,9 @@ var expected = map[gl.Action]struct {
 	gl.ActionSupplement:        {rl(gl.RoleCitizen), st(gl.StatusReported, gl.StatusVerifying, gl.StatusRegistered, gl.StatusDispatched, gl.StatusHandling, gl.StatusHandled, gl.StatusChecking, gl.StatusChecked, gl.StatusSuspended)},
 	gl.ActionUrge:              {rl(gl.RoleSupervisor), st(gl.StatusRegistered, gl.StatusDispatched, gl.StatusHandling, gl.StatusHandled, gl.StatusChecking, gl.StatusChecked, gl.StatusSuspended)},
 	gl.ActionFlagOverdue:       {rl(gl.RoleSystem), st(gl.StatusDispatched, gl.StatusHandling)},
+	// side actions (gl.SideActions)
+	gl.ActionMeToo:    {rl(gl.RoleCitizen, gl.RoleOperator), st(gl.StatusReported, gl.StatusVerifying, gl.StatusRegistered, gl.StatusDispatched, gl.StatusHandling, gl.StatusHandled, gl.StatusChecking, gl.StatusChecked, gl.StatusSuspended)},
+	gl.ActionFollowUp: {rl(gl.RoleSystem), st(gl.StatusClosed)},
 }
 
 // expectedTo is the state each allowed action leads to from the fixture of each state.
@@ -149,7 +152,7 @@ func validInput(action gl.Action) Input {
 		in.ParentCode = "20261122-00009"
 	case gl.ActionRequestExtension:
 		in.Limit = &worktime.Limit{Value: 4, Unit: worktime.WorkHour}
-	case gl.ActionRate:
+	case gl.ActionRate, gl.ActionFollowUp:
 		in.Satisfaction, in.Fixed = gl.Satisfied, ptr(true)
 	}
 	return in
@@ -161,11 +164,12 @@ func actorAs(role gl.Role) Actor {
 
 // TestMatrix covers every (state, action, role) triple, allowed or refused.
 func TestMatrix(t *testing.T) {
-	if len(expected) != len(gl.Actions) {
-		t.Fatalf("expected table has %d actions, domain has %d", len(expected), len(gl.Actions))
+	all := append(slices.Clone(gl.Actions), gl.SideActions...)
+	if len(expected) != len(all) {
+		t.Fatalf("expected table has %d actions, domain has %d", len(expected), len(all))
 	}
 	n, allowed := 0, 0
-	for _, action := range gl.Actions {
+	for _, action := range all {
 		exp, ok := expected[action]
 		if !ok {
 			t.Fatalf("no expectation for action %s", action)
@@ -205,9 +209,11 @@ func TestMatrix(t *testing.T) {
 						t.Errorf("%s: version %d, want %d", name, res.Case.Version, c.Version+1)
 					}
 				}
-				// Available must agree with Apply on role and state.
+				// Available must agree with Apply on role and state; it never offers side actions.
 				avail := slices.Contains(Available(c, actorAs(role), testEnv(t0)), action)
-				if avail != (err == nil) {
+				if side := slices.Contains(gl.SideActions, action); side && avail {
+					t.Errorf("%s: Available offers a side action", name)
+				} else if !side && avail != (err == nil) {
 					t.Errorf("%s: Available says %v, Apply error %v", name, avail, err)
 				}
 			}
@@ -224,5 +230,51 @@ func TestApplyDoesNotMutateInput(t *testing.T) {
 	}
 	if c.Assignments[0].State != before || c.Version != 3 {
 		t.Fatalf("Apply changed its input case")
+	}
+}
+
+// TestSideActions: me_too counts interest; follow_up ends the rating round of a
+// closing without a rating, counted as the city says, and refuses a second time.
+func TestSideActions(t *testing.T) {
+	c := fixture(gl.StatusHandling, gl.ActionMeToo)
+	c.Interest = 2
+	res, err := Apply(c, actorAs(gl.RoleCitizen), Input{Action: gl.ActionMeToo}, testEnv(t0))
+	if err != nil || res.Case.Interest != 3 || !res.Event.Public || string(res.Event.Data) != `{"interest":3}` {
+		t.Fatalf("me_too: %+v %s %v", res.Case.Interest, res.Event.Data, err)
+	}
+	if _, err := Apply(fixture(gl.StatusClosed, gl.ActionMeToo), actorAs(gl.RoleCitizen), Input{Action: gl.ActionMeToo}, testEnv(t0)); gl.ErrorCode(err) != gl.EINVALIDSTATE {
+		t.Fatalf("me_too on a closed case: %v", err)
+	}
+
+	closed := fixture(gl.StatusClosed, gl.ActionFollowUp)
+	system := actorAs(gl.RoleSystem)
+	for _, tc := range []struct {
+		in   Input
+		data string
+	}{
+		{Input{Action: gl.ActionFollowUp}, `{"answered":false,"counted_as":"excluded"}`},
+		{Input{Action: gl.ActionFollowUp, Satisfaction: gl.Satisfied, Fixed: ptr(true)}, `{"answered":false,"counted_as":"satisfied","fixed":true,"satisfaction":"satisfied"}`},
+		{Input{Action: gl.ActionFollowUp, Satisfaction: gl.Unsatisfied, Fixed: ptr(false)}, `{"answered":false,"counted_as":"unsatisfied","fixed":false,"satisfaction":"unsatisfied"}`},
+	} {
+		res, err := Apply(closed, system, tc.in, testEnv(t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Event.Data) != tc.data || res.Case.Status != gl.StatusClosed || res.Case.RatedAt == nil || res.Case.Satisfaction != "" || res.Case.Fixed != nil {
+			t.Errorf("follow_up %+v: data %s, case %+v", tc.in, res.Event.Data, res.Case)
+		}
+		// The round is over: neither a second follow-up nor a rating, but reopen still works.
+		if _, err := Apply(res.Case, system, tc.in, testEnv(t0)); gl.ErrorCode(err) != gl.ECONFLICT {
+			t.Errorf("second follow_up: %v", err)
+		}
+		if _, err := Apply(res.Case, actorAs(gl.RoleCitizen), validInput(gl.ActionRate), testEnv(t0)); gl.ErrorCode(err) != gl.ECONFLICT {
+			t.Errorf("rate after follow_up: %v", err)
+		}
+		if r, err := Apply(res.Case, actorAs(gl.RoleCitizen), Input{Action: gl.ActionReopen, Note: "没修好"}, testEnv(t0)); err != nil || r.Case.Status != gl.StatusHandling {
+			t.Errorf("reopen after follow_up: %v", err)
+		}
+	}
+	if _, err := Apply(closed, system, Input{Action: gl.ActionFollowUp, Satisfaction: "great"}, testEnv(t0)); gl.ErrorCode(err) != gl.EINVALID {
+		t.Errorf("bad satisfaction: %v", err)
 	}
 }

@@ -61,6 +61,9 @@ func init() {
 		{action: gl.ActionSupplement, roles: roles{gl.RoleCitizen}, states: open, public: true, apply: noteRequired},
 		{action: gl.ActionUrge, roles: roles{gl.RoleSupervisor}, states: inWork, apply: urge},
 		{action: gl.ActionFlagOverdue, roles: roles{gl.RoleSystem}, states: states{gl.StatusDispatched, gl.StatusHandling}, guard: pastDue, apply: flagOverdue},
+		// Side actions (gl.SideActions, workflow/citizen.go): never offered by Available.
+		{action: gl.ActionMeToo, roles: roles{gl.RoleCitizen, gl.RoleOperator}, states: open, public: true, apply: meToo},
+		{action: gl.ActionFollowUp, roles: roles{gl.RoleSystem}, states: states{gl.StatusClosed}, public: true, guard: notRated, apply: followUp},
 	} {
 		rules[r.action] = r
 	}

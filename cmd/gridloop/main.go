@@ -36,6 +36,9 @@ Commands:
   migrate   apply database migrations                   gridloop migrate -h
   user      manage staff accounts and API tokens        gridloop user -h
   calendar  holidays and make-up workdays (CSV import)  gridloop calendar -h
+  rollups   rebuild evaluation rollups from the events  gridloop rollups -h
+  anonymise blank reporters of long-closed cases       gridloop anonymise -h
+  gen       generate scale data (cases with histories)  gridloop gen -h
   bench     load-test over the JSON API                 gridloop bench -h
   import    import division codes and boundaries        gridloop import -h
   grids     generate unit grids for communities         gridloop grids -h
@@ -74,6 +77,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.user(ctx, rest)
 	case "calendar":
 		return m.calendar(ctx, rest)
+	case "rollups":
+		return m.rollups(ctx, rest)
+	case "anonymise":
+		return m.anonymise(ctx, rest)
+	case "gen":
+		return m.gen(ctx, rest)
 	case "bench":
 		return m.bench(ctx, rest)
 	case "import":

@@ -76,13 +76,17 @@ func (m *Main) rollups(ctx context.Context, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(m.Stdout, "汇总已核对 rollups checked in %s: %v\n", took, res)
-	if res.DiffCount == 0 {
+	if res.DiffCount == 0 && res.CategoryDiffs == 0 {
 		fmt.Fprintln(m.Stdout, "一致 the live rollups equal the recomputation")
 		return nil
+	}
+	if res.CategoryDiffs > 0 {
+		fmt.Fprintf(m.Stdout, "  category_months differs from the cases in %d (month, category) rows\n", res.CategoryDiffs)
 	}
 	for _, d := range res.Differences {
 		fmt.Fprintf(m.Stdout, "  %s %s %s %s\n    live       %+v\n    recomputed %+v\n",
 			d.Key.Dim, d.Key.ID, d.Key.Period, d.Key.Start, d.Live, d.Recomputed)
 	}
-	return fmt.Errorf("rollups differ from the event log in %d buckets: run `gridloop rollups rebuild`", res.DiffCount)
+	return fmt.Errorf("rollups differ from the event log in %d buckets (%d category rows): run `gridloop rollups rebuild`",
+		res.DiffCount, res.CategoryDiffs)
 }

@@ -21,8 +21,10 @@ type caseView struct {
 	Actions     []gl.Action    `json:"actions,omitempty"`
 }
 
+// view is c as the API shows it. The reporter's name and phone are always masked:
+// POST /api/v1/cases/{code}/reveal reveals them, recorded in the audit log.
 func (a *API) view(c *gl.Case, p *service.Principal) caseView {
-	v := caseView{Case: c, StatusLabel: c.Status.Label("zh"), Light: c.Light(a.Svc.Calendar(), a.Svc.Now())}
+	v := caseView{Case: service.MaskReporter(c), StatusLabel: c.Status.Label("zh"), Light: c.Light(a.Svc.Calendar(), a.Svc.Now())}
 	if p != nil {
 		v.Actions = a.Svc.Available(p, c)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -314,6 +315,20 @@ func TestEvaluationAPI(t *testing.T) {
 		if got := rows(c.want(200, "GET", "/api/v1/evaluation?dim=area&level=community", "supervisor", nil)); len(got) != 2 {
 			t.Errorf("communities: %v", keys(got))
 		}
+		// Paged, the page's rows are ranked among all and read whole.
+		full := c.want(200, "GET", "/api/v1/evaluation?dim=department", "supervisor", nil)
+		for i, path := range []string{"?dim=department&limit=1", "?dim=department&limit=1&offset=1"} {
+			page := c.want(200, "GET", "/api/v1/evaluation"+path, "supervisor", nil)
+			if page.num("total") != 2 || len(page.get("rows").([]any)) != 1 {
+				t.Fatalf("%s: %.300s", path, page.raw)
+			}
+			want, _ := json.Marshal(full.get(fmt.Sprintf("rows.%d", i)))
+			got, _ := json.Marshal(page.get("rows.0"))
+			if string(got) != string(want) {
+				t.Errorf("%s: row\n %s\nwant\n %s", path, got, want)
+			}
+		}
+		c.want(400, "GET", "/api/v1/evaluation?limit=-1", "supervisor", nil, bad, "")
 		roles := rows(c.want(200, "GET", "/api/v1/evaluation?dim=role&period=day", "supervisor", nil))
 		if roles["shift_lead"]["name"] != "值班长" || roles["shift_lead"]["weights_for"] != "shift_lead" || roles["operator"]["score"] != nil {
 			t.Errorf("roles: %v %v", roles["shift_lead"], roles["operator"])

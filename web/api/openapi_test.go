@@ -65,21 +65,24 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			continue
 		}
 		delete(documented, key)
-		if got := op.Extensions["x-access"]; got != string(rt.Access) {
-			t.Errorf("%s: x-access %v in the document, %s in the route table", key, got, rt.Access)
+		if got := op.Extensions["x-access"]; got != string(rt.Access()) {
+			t.Errorf("%s: x-access %v in the document, %s in the route table", key, got, rt.Access())
+		}
+		if got := op.Extensions["x-permission"]; got != string(rt.Perm) {
+			t.Errorf("%s: x-permission %v in the document, %s in the route table", key, got, rt.Perm)
 		}
 		public := op.Security != nil && len(*op.Security) == 0
-		if public != (rt.Access == api.Public) {
-			t.Errorf("%s: security in the document does not match access %s", key, rt.Access)
+		if public != (rt.Access() == api.Public) {
+			t.Errorf("%s: security in the document does not match access %s", key, rt.Access())
 		}
 		if prev, dup := ids[op.OperationID]; dup || op.OperationID == "" {
 			t.Errorf("%s: operationId %q missing or also used by %s", key, op.OperationID, prev)
 		}
 		ids[op.OperationID] = key
-		if rt.Access != api.Public && op.Responses.Status(401) == nil {
+		if rt.Access() != api.Public && op.Responses.Status(401) == nil {
 			t.Errorf("%s: no 401 answer documented", key)
 		}
-		if rt.Access == api.Admin && op.Responses.Status(403) == nil {
+		if rt.Access() != api.Public && op.Responses.Status(403) == nil {
 			t.Errorf("%s: no 403 answer documented", key)
 		}
 	}
@@ -614,6 +617,27 @@ func TestOpenAPIValidatesRealTraffic(t *testing.T) {
 		c.want(404, "GET", "/api/v1/cases/1999010100001/events", "operator", nil)
 		c.want(404, "GET", "/api/v1/cases/"+ext, "handler_b", nil) // outside the scope
 
+		// Personal data: masked in views, revealed on request to pii.reveal, audited.
+		pii, _ := newCase(map[string]any{"reporter_name": "王小明", "reporter_phone": "13812345678"})
+		if v := c.want(200, "GET", "/api/v1/cases/"+pii, "operator", nil); strings.Contains(v.raw, "13812345678") ||
+			v.str("reporter_phone") != "138****5678" || v.str("reporter_name") != "王**" {
+			t.Fatalf("the reporter is not masked: %s", v.raw)
+		}
+		if v := c.want(200, "POST", "/api/v1/cases/"+pii+"/reveal", "operator", map[string]any{"reason": "回访"}); v.str("reporter_phone") != "13812345678" {
+			t.Fatalf("reveal: %s", v.raw)
+		}
+		c.want(200, "POST", "/api/v1/cases/"+pii+"/reveal", "supervisor", nil)
+		c.want(403, "POST", "/api/v1/cases/"+pii+"/reveal", "dispatcher", nil)
+		c.want(403, "POST", "/api/v1/cases/"+ext+"/reveal", "handler_b", nil)
+		c.want(400, "POST", "/api/v1/cases/"+pii+"/reveal", "operator", map[string]any{"why": "x"}, bad, "")
+		c.want(401, "GET", "/api/v1/audit", "", nil, bad, "")
+		c.want(403, "GET", "/api/v1/audit", "supervisor", nil)
+		if v := c.want(200, "GET", "/api/v1/audit?action=pii.reveal&case="+pii, "admin", nil); v.num("total") != 2 {
+			t.Fatalf("reveals in the audit log: %s", v.raw)
+		}
+		c.want(200, "GET", "/api/v1/audit?action=admin.&from=2020-01-01&to=2100-01-01&limit=5", "admin", nil)
+		c.want(400, "GET", "/api/v1/audit?from=yesterday", "admin", nil, bad, "")
+
 		// Lists.
 		for _, q := range []string{"", "?status=reported,handling", "?status=reported&status=closed", "?department=" + fmt.Sprint(c.dept["A"]),
 			"?category=E0303", "?q=井盖", "?order=due_asc&limit=2&offset=1", "?order=updated_desc", "?overdue=false"} {
@@ -666,6 +690,7 @@ func TestOpenAPIValidatesRealTraffic(t *testing.T) {
 		c.svc.Now = time.Now
 
 		exerciseEvaluation(t, c) // evaluation, dashboard, feed, reports, exports (evaluation_test.go)
+		exerciseCitizen(t, c)    // similar cases, following, public board, notifications (citizen_test.go)
 
 		checkLog(t, c.val.log)
 	})

@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/web/limit"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -31,6 +33,8 @@ func StatusOf(code string) int {
 		return http.StatusUnauthorized
 	case gl.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case gl.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -59,6 +63,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if code == gl.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridloop"`)
 	}
+	limit.RetryAfterHeader(w, err)
 	writeJSON(w, StatusOf(code), errorBody{errorDetail{Code: code, Message: gl.ErrorMessage(err), Field: field}})
 }
 
@@ -88,7 +93,59 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return gl.Errorf(gl.EINVALID, "请求体只能包含一个 JSON 对象")
 	}
+	if field, ok := uncleanText(reflect.ValueOf(v), ""); ok {
+		return gl.ErrUncleanText(field)
+	}
 	return nil
+}
+
+// uncleanText finds a string in v that gl.CleanText refuses (a "\u0000" in the JSON)
+// and names its field by its JSON name.
+func uncleanText(v reflect.Value, field string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return uncleanText(v.Elem(), field)
+		}
+	case reflect.String:
+		return field, !gl.CleanText(v.String())
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return "", false // raw bytes (json.RawMessage) are not text
+		}
+		for i := range v.Len() {
+			if f, bad := uncleanText(v.Index(i), field); bad {
+				return f, true
+			}
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			if f, bad := uncleanText(k, field); bad {
+				return f, true
+			}
+			if f, bad := uncleanText(v.MapIndex(k), field); bad {
+				return f, true
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name := field
+			if tag, _, _ := strings.Cut(sf.Tag.Get("json"), ","); tag != "" && tag != "-" {
+				name = tag
+			} else if !sf.Anonymous {
+				name = sf.Name
+			}
+			if f, bad := uncleanText(v.Field(i), name); bad {
+				return f, true
+			}
+		}
+	}
+	return "", false
 }
 
 func decodeError(err error) error {

@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/web/limit"
 )
 
 // Prefix is where the endpoint lives.
@@ -42,12 +44,17 @@ type Server struct {
 	BaseURL string
 	// Contact and KeyService are discovery's human-readable texts.
 	Contact, KeyService string
+	// Limits rate-limits POSTs per api_key (nil: none).
+	Limits *limit.Limits
 }
 
 // Register mounts the endpoint on mux. Every method and path under /open311/v2 lands
 // here, so that even a wrong method or an unknown path is answered in the format its
 // extension asks for.
 func (s *Server) Register(mux *http.ServeMux) {
+	if err := CheckRoutes(); err != nil {
+		panic(err)
+	}
 	mux.Handle(Prefix+"/", s)
 	mux.Handle(Prefix, s)
 }
@@ -79,21 +86,101 @@ func splitFormat(p string) (string, format) {
 // handler answers one resource; it returns the status and the document in both forms.
 type handler func(s *Server, r *http.Request, args []string) (status int, xmlDoc, jsonDoc any, err error)
 
-// route is one resource: its path segments ("" is a variable one) and its methods.
+// route is one resource: its path segments ("" is a variable one) and its methods,
+// each with the permission it needs. A public method reads what the public may see,
+// or, given an api_key, what that staff user's scope holds; any other permission
+// requires an api_key whose user's roles (and token) hold it.
 type route struct {
 	segments []string
-	methods  map[string]handler
+	methods  map[string]method
+}
+
+type method struct {
+	h    handler
+	perm gl.Permission
 }
 
 var routes = []route{
-	{[]string{""}, map[string]handler{"GET": (*Server).discovery}},
-	{[]string{"discovery"}, map[string]handler{"GET": (*Server).discovery}},
-	{[]string{"services"}, map[string]handler{"GET": (*Server).services}},
-	{[]string{"services", ""}, map[string]handler{"GET": (*Server).serviceDefinition}},
-	{[]string{"requests"}, map[string]handler{"GET": (*Server).listRequests, "POST": (*Server).createRequest}},
-	{[]string{"requests", ""}, map[string]handler{"GET": (*Server).getRequest}},
-	{[]string{"tokens", ""}, map[string]handler{"GET": (*Server).token}},
-	{[]string{"servicerequestupdates"}, map[string]handler{"GET": (*Server).listUpdates, "POST": (*Server).postUpdate}},
+	{[]string{""}, map[string]method{"GET": {(*Server).discovery, gl.PermPublic}}},
+	{[]string{"discovery"}, map[string]method{"GET": {(*Server).discovery, gl.PermPublic}}},
+	{[]string{"services"}, map[string]method{"GET": {(*Server).services, gl.PermPublic}}},
+	{[]string{"services", ""}, map[string]method{"GET": {(*Server).serviceDefinition, gl.PermPublic}}},
+	{[]string{"requests"}, map[string]method{"GET": {(*Server).listRequests, gl.PermPublic}, "POST": {(*Server).createRequest, gl.PermReportCreate}}},
+	{[]string{"requests", ""}, map[string]method{"GET": {(*Server).getRequest, gl.PermPublic}}},
+	{[]string{"tokens", ""}, map[string]method{"GET": {(*Server).token, gl.PermPublic}}},
+	{[]string{"servicerequestupdates"}, map[string]method{"GET": {(*Server).listUpdates, gl.PermPublic}, "POST": {(*Server).postUpdate, gl.PermCaseAct}}},
+}
+
+// Route is one method of one resource and its permission, for the permission matrix.
+type Route struct {
+	Method, Path string // Path under Prefix with {id} for a variable segment
+	Perm         gl.Permission
+}
+
+// Routes lists every method of every resource with its permission.
+func Routes() []Route {
+	var out []Route
+	for _, rt := range routes {
+		segs := make([]string, len(rt.segments))
+		for i, seg := range rt.segments {
+			if seg == "" && i > 0 {
+				seg = "{id}"
+			}
+			segs[i] = seg
+		}
+		path := Prefix + "/" + strings.Join(segs, "/")
+		path = strings.TrimSuffix(path, "/")
+		ms := make([]string, 0, len(rt.methods))
+		for m := range rt.methods {
+			ms = append(ms, m)
+		}
+		slices.Sort(ms)
+		for _, m := range ms {
+			out = append(out, Route{Method: m, Path: path, Perm: rt.methods[m].perm})
+		}
+	}
+	return out
+}
+
+// CheckRoutes reports a method without a known permission.
+func CheckRoutes() error {
+	for _, rt := range Routes() {
+		if !rt.Perm.Valid() {
+			return fmt.Errorf("open311: %s %s declares no known permission (%q): every route must", rt.Method, rt.Path, rt.Perm)
+		}
+	}
+	return nil
+}
+
+type principalKey struct{}
+
+// gated is the principal the gate authenticated for a method that needs a
+// permission.
+func gated(r *http.Request) *service.Principal {
+	p, _ := r.Context().Value(principalKey{}).(*service.Principal)
+	return p
+}
+
+// gate authenticates the api_key of a method that needs perm and checks that the
+// key's user holds it; POSTs are rate-limited per api_key.
+func (s *Server) gate(r *http.Request, perm gl.Permission) (*http.Request, error) {
+	if perm == gl.PermPublic {
+		return r, nil
+	}
+	key := strings.TrimSpace(r.Form.Get("api_key"))
+	p, err := s.staff(r.Context(), key)
+	if err != nil {
+		return r, err
+	}
+	if !p.Can(perm) {
+		return r, forbidden("the api_key's user lacks permission %s (permission %s required)", perm, perm)
+	}
+	if r.Method == http.MethodPost {
+		if err := s.Limits.AllowToken(service.HashSecret(key)); err != nil {
+			return r, err
+		}
+	}
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if method == http.MethodHead {
 			method = http.MethodGet
 		}
-		h, ok := rt.methods[method]
+		m, ok := rt.methods[method]
 		if !ok {
 			var allow []string
 			for m := range rt.methods {
@@ -129,7 +216,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, f, err)
 			return
 		}
-		status, xmlDoc, jsonDoc, err := h(s, r, args)
+		r = r.WithContext(service.WithAddress(r.Context(), limit.ClientAddr(r)))
+		r, err := s.gate(r, m.perm)
+		if err != nil {
+			s.fail(w, r, f, err)
+			return
+		}
+		status, xmlDoc, jsonDoc, err := m.h(s, r, args)
 		if err != nil {
 			s.fail(w, r, f, err)
 			return
@@ -240,6 +333,8 @@ func toAPIError(err error) *apiErr {
 	switch ge.Code {
 	case gl.ENOTFOUND:
 		return &apiErr{http.StatusNotFound, msg}
+	case gl.ETOOMANY:
+		return &apiErr{http.StatusTooManyRequests, msg}
 	case gl.EUNAUTHORIZED, gl.EFORBIDDEN:
 		return &apiErr{http.StatusForbidden, msg}
 	}
@@ -253,6 +348,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f format, err erro
 		s.log().Error("open311: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	ae := toAPIError(err)
+	limit.RetryAfterHeader(w, err)
 	errs := []apiError{{Code: ae.status, Description: ae.msg}}
 	s.write(w, f, ae.status, errorsDoc{Errors: errs}, errs)
 }
@@ -280,6 +376,9 @@ func (s *Server) readerOf(ctx context.Context, r *http.Request) (viewer, error) 
 	p, err := s.staff(ctx, key)
 	if err != nil {
 		return viewer{}, err
+	}
+	if !p.Can(gl.PermCaseRead) {
+		return viewer{}, forbidden("the api_key's user lacks permission %s (permission %s required)", gl.PermCaseRead, gl.PermCaseRead)
 	}
 	return viewer{p: p}, nil
 }
@@ -321,7 +420,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 			if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
 				return badRequest("cannot read the form: %v", err)
 			}
-			return nil
+			return cleanForm(r.Form)
 		default:
 			return badRequest("the body must be form-encoded (Content-Type: application/x-www-form-urlencoded; charset=utf-8)")
 		}
@@ -329,6 +428,18 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := r.ParseForm(); err != nil {
 		return badRequest("cannot read the form: %v", err)
+	}
+	return cleanForm(r.Form)
+}
+
+// cleanForm refuses a NUL or bytes that are not UTF-8 in any parameter.
+func cleanForm(form url.Values) error {
+	for k, vs := range form {
+		for _, v := range vs {
+			if !gl.CleanText(k) || !gl.CleanText(v) {
+				return badRequest("%s holds a NUL or bytes that are not UTF-8", k)
+			}
+		}
 	}
 	return nil
 }

@@ -23,10 +23,7 @@ const MaxDescription = 4000
 func (s *Server) createRequest(r *http.Request, _ []string) (int, any, any, error) {
 	ctx := r.Context()
 	form := r.Form
-	p, err := s.staff(ctx, strings.TrimSpace(form.Get("api_key")))
-	if err != nil {
-		return 0, nil, nil, err
-	}
+	p := gated(r) // the gate checked the api_key and its permission
 	code := strings.TrimSpace(form.Get("service_code"))
 	if code == "" {
 		return 0, nil, nil, badRequest("service_code is required")

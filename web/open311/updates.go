@@ -122,10 +122,7 @@ func notePrefix(updateID string) string { return "[open311 update_id=" + updateI
 func (s *Server) postUpdate(r *http.Request, _ []string) (int, any, any, error) {
 	ctx := r.Context()
 	form := r.Form
-	p, err := s.staff(ctx, strings.TrimSpace(form.Get("api_key")))
-	if err != nil {
-		return 0, nil, nil, err
-	}
+	p := gated(r) // the gate checked the api_key and its permission
 	code := strings.TrimSpace(form.Get("service_request_id"))
 	if code == "" {
 		return 0, nil, nil, badRequest("service_request_id is required")

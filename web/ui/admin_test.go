@@ -22,7 +22,7 @@ func TestAdminPages(t *testing.T) {
 
 		// Only administrators.
 		op := signIn(t, base, "operator")
-		if st, body, _ := get(t, op, base+"/admin"); st != 403 || !strings.Contains(body, "管理员") {
+		if st, body, _ := get(t, op, base+"/admin"); st != 403 || !strings.Contains(body, "permission admin.console required") {
 			t.Fatalf("operator on /admin: %d", st)
 		}
 		if st, _, _ := post(t, op, base+"/admin/categories", url.Values{"code": {"C0101"}}); st != 403 {

@@ -4,10 +4,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
-	"github.com/gridloop/gridloop/store"
 )
 
 type adminUsersData struct {
@@ -92,7 +92,14 @@ type adminUserData struct {
 	Depts []deptOption
 	Form  form
 	Self  bool // the signed-in admin's own account
+	// Tokens are the user's live API tokens; LockedUntil is set while too many failed
+	// sign-ins keep the account locked.
+	Tokens      []gl.Token
+	LockedUntil *time.Time
 }
+
+// DeptNames names the departments of a scope.
+func (d adminUserData) DeptNames(ids []int64) string { return deptNames(d.Depts, ids) }
 
 // userForm is a user's roles and scope as form fields.
 func userForm(usr *gl.User) form {
@@ -119,8 +126,21 @@ func (u *UI) adminUser(w http.ResponseWriter, r *http.Request, p *service.Princi
 
 func (u *UI) showUser(w http.ResponseWriter, r *http.Request, p *service.Principal, status int, usr *gl.User, f form, pg *page) {
 	_, flat := deptTree(u.svc.Departments())
-	pg.Title = T(langOf(r), "admin.user_edit", usr.Name)
-	pg.Data = adminUserData{User: usr, Roles: gl.StaffRoles, Depts: flat, Form: f, Self: usr.ID == p.User.ID}
+	d := adminUserData{User: usr, Roles: gl.StaffRoles, Depts: flat, Form: f, Self: usr.ID == p.User.ID}
+	var err error
+	if d.Tokens, err = u.svc.Tokens(r.Context(), p, usr.ID); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	until, locked, err := u.svc.AccountLocked(r.Context(), usr.Name)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if locked {
+		d.LockedUntil = &until
+	}
+	pg.Title, pg.Data = T(langOf(r), "admin.user_edit", usr.Name), d
 	u.renderPage(w, r, status, "admin_user", pg)
 }
 
@@ -156,7 +176,9 @@ func (u *UI) adminUserSave(w http.ResponseWriter, r *http.Request, p *service.Pr
 	redirect(w, r, "/admin/users")
 }
 
-// adminUserToggle disables or enables an account, or sets a new password.
+// adminUserToggle disables or enables an account, sets a new password (which signs
+// the user out everywhere), signs the user out everywhere, unlocks an account locked
+// by failed sign-ins, or revokes all of the user's API tokens.
 func (u *UI) adminUserToggle(w http.ResponseWriter, r *http.Request, p *service.Principal) {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -184,14 +206,36 @@ func (u *UI) adminUserToggle(w http.ResponseWriter, r *http.Request, p *service.
 		}
 		u.flash(r, T(lang, "admin.user_"+op+"d", usr.Name))
 		redirect(w, r, "/admin/users")
+	case "signout":
+		gen, err := u.svc.SignOutEverywhere(r.Context(), p, usr.ID)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if usr.ID == p.User.ID {
+			u.sessions(r).Put(r.Context(), "gen", gen) // this session goes on
+		}
+		u.flash(r, T(lang, "admin.user_signed_out", usr.Name))
+		redirect(w, r, back)
+	case "unlock":
+		if err := u.svc.UnlockAccount(r.Context(), p, usr.Name); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		u.flash(r, T(lang, "admin.user_unlocked", usr.Name))
+		redirect(w, r, back)
+	case "revoke-tokens":
+		n, err := u.svc.RevokeAllTokens(r.Context(), p, usr.ID)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		u.flash(r, T(lang, "admin.user_tokens_revoked", n, usr.Name))
+		redirect(w, r, back)
 	case "password":
-		pw := f.V("password")
-		err := service.ValidatePassword(pw)
-		if err == nil {
-			// The service has no use case for it yet, so this writes the store directly.
-			err = u.svc.DB.Update(r.Context(), func(tx *store.Tx) error {
-				return tx.SetPassword(r.Context(), usr.ID, service.HashPassword(pw))
-			})
+		gen, err := u.svc.SetPassword(r.Context(), p, usr.ID, f.V("password"))
+		if err == nil && usr.ID == p.User.ID {
+			u.sessions(r).Put(r.Context(), "gen", gen)
 		}
 		if err != nil {
 			pg, status, ok := u.formFailure(w, r, err)

@@ -5,16 +5,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
-	"github.com/gridloop/gridloop/store"
+	"github.com/gridloop/gridloop/web/limit"
 )
 
-// dummyHash is checked against when the user does not exist, so that a wrong user
-// name takes as long as a wrong password.
-var dummyHash = sync.OnceValue(func() string { return service.HashPassword("gridloop-no-such-user") })
+// Signing in and out, and the permission gate of every staff page.
+//
+// A session holds the user's login name, display name and session generation. Each
+// request reloads the user: a disabled account, or a session generation that moved on
+// (sign out everywhere, a new password), ends the session on every node at once.
 
 type loginData struct {
 	Form form
@@ -38,11 +39,22 @@ func (u *UI) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	name, pw := strings.TrimSpace(f.V("username")), f.V("password")
 	next := localPath(f.V("next"))
-	user, ok := u.checkLogin(r.Context(), name, pw)
-	if !ok {
+	ctx := service.WithAddress(r.Context(), limit.ClientAddr(r))
+	user, err := u.svc.SignIn(ctx, name, pw)
+	if err != nil {
+		status, msg := http.StatusUnauthorized, T(langOf(r), "login.failed")
+		switch gl.ErrorCode(err) {
+		case gl.EUNAUTHORIZED:
+		case gl.ETOOMANY:
+			status, msg = http.StatusTooManyRequests, gl.ErrorMessage(err)
+			limit.RetryAfterHeader(w, err)
+		default:
+			u.fail(w, r, err)
+			return
+		}
 		f = form{"username": {name}} // keep the name, never the password
-		u.renderPage(w, r, http.StatusUnauthorized, "login", &page{Title: T(langOf(r), "login.title"),
-			Err: T(langOf(r), "login.failed"), Data: loginData{Form: f, Next: next}})
+		u.renderPage(w, r, status, "login", &page{Title: T(langOf(r), "login.title"),
+			Err: msg, Data: loginData{Form: f, Next: next}})
 		return
 	}
 	sm := u.sessions(r)
@@ -53,33 +65,11 @@ func (u *UI) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	sm.Put(r.Context(), "user", user.Name)
 	sm.Put(r.Context(), "display", displayName(user))
+	sm.Put(r.Context(), "gen", user.SessionGen)
 	if next == "" {
 		next = "/work"
 	}
 	redirect(w, r, next)
-}
-
-// checkLogin verifies name and password; disabled users and unknown names fail the
-// same way as a wrong password.
-func (u *UI) checkLogin(ctx context.Context, name, pw string) (*gl.User, bool) {
-	var user *gl.User
-	var hash string
-	err := u.svc.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		user, hash, err = tx.UserByName(ctx, name)
-		return err
-	})
-	if err != nil {
-		if gl.ErrorCode(err) != gl.ENOTFOUND {
-			u.log.Error("ui: login lookup", "err", err)
-		}
-		service.CheckPassword(dummyHash(), pw)
-		return nil, false
-	}
-	if !service.CheckPassword(hash, pw) || user.Disabled {
-		return nil, false
-	}
-	return user, true
 }
 
 func displayName(u *gl.User) string {
@@ -97,24 +87,50 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/")
 }
 
-// staff requires a signed-in, enabled user and passes its principal on.
-func (u *UI) staff(h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
+// signedIn returns the principal of the request's session: nil when nobody is signed
+// in, or the session is over (the account disabled or deleted, or signed out
+// everywhere since), in which case the session is destroyed.
+func (u *UI) signedIn(r *http.Request) (*service.Principal, error) {
+	sm := u.sessions(r)
+	name := sm.GetString(r.Context(), "user")
+	if name == "" {
+		return nil, nil
+	}
+	user, err := u.svc.UserByName(r.Context(), name)
+	if err != nil && gl.ErrorCode(err) != gl.ENOTFOUND {
+		return nil, err
+	}
+	if user == nil || user.Disabled || user.SessionGen != sessionGen(sm.Get(r.Context(), "gen")) {
+		sm.Destroy(r.Context())
+		return nil, nil
+	}
+	return u.svc.NewPrincipal(user), nil
+}
+
+// sessionGen reads the generation a session was signed in under (an old session
+// without one is generation 0).
+func sessionGen(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	}
+	return 0
+}
+
+// need is the gate of a page that needs perm: without a session it sends the user to
+// sign in (and back here afterwards); a user whose roles lack perm gets a 403 page
+// naming it. Successful changes under admin.* permissions are written to the audit
+// log (see audited).
+func (u *UI) need(perm gl.Permission, h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sm := u.sessions(r)
-		name := sm.GetString(r.Context(), "user")
-		var user *gl.User
-		if name != "" {
-			var err error
-			user, err = u.svc.UserByName(r.Context(), name)
-			if err != nil && gl.ErrorCode(err) != gl.ENOTFOUND {
-				u.fail(w, r, err)
-				return
-			}
+		p, err := u.signedIn(r)
+		if err != nil {
+			u.fail(w, r, err)
+			return
 		}
-		if user == nil || user.Disabled {
-			if name != "" {
-				sm.Destroy(r.Context())
-			}
+		if p == nil {
 			next := r.URL.RequestURI()
 			if r.Method != http.MethodGet {
 				next = r.URL.Path
@@ -125,36 +141,23 @@ func (u *UI) staff(h func(http.ResponseWriter, *http.Request, *service.Principal
 			redirect(w, r, "/login?next="+url.QueryEscape(next))
 			return
 		}
-		p := u.svc.NewPrincipal(user)
-		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
+		r = r.WithContext(context.WithValue(service.WithAddress(r.Context(), limit.ClientAddr(r)), principalKey{}, p))
+		if !p.Can(perm) {
+			u.fail(w, r, service.Forbidden(perm))
+			return
+		}
+		if perm.IsAdmin() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			u.audited(w, r, p, perm, h)
+			return
+		}
+		h(w, r, p)
 	}
 }
 
 type principalKey struct{}
 
-// principalOf is the signed-in staff user of a request that went through staff.
+// principalOf is the signed-in staff user of a request that went through need.
 func principalOf(r *http.Request) *service.Principal {
 	p, _ := r.Context().Value(principalKey{}).(*service.Principal)
 	return p
-}
-
-// withRole is staff, and refuses users without role with a 403 page.
-func (u *UI) withRole(role gl.Role, h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
-	return u.staff(func(w http.ResponseWriter, r *http.Request, p *service.Principal) {
-		if !p.User.HasRole(role) {
-			u.fail(w, r, gl.Errorf(gl.EFORBIDDEN, "此页面需要「%s」角色", role.Label(langOf(r))))
-			return
-		}
-		h(w, r, p)
-	})
-}
-
-// admin is for administrators only.
-func (u *UI) admin(h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
-	return u.withRole(gl.RoleAdmin, h)
-}
-
-// gridWorker is for grid workers only.
-func (u *UI) gridWorker(h func(http.ResponseWriter, *http.Request, *service.Principal)) http.HandlerFunc {
-	return u.withRole(gl.RoleGridMember, h)
 }

@@ -19,17 +19,23 @@ type caseData struct {
 	Light    worktime.Light
 	Events   []gl.Event
 	Actions  []gl.Action
-	// ShowReporter says whether the user's roles need the reporter's contact details.
-	ShowReporter bool
-	Groups       []catGroup
-	Depts        []gl.Department // every department, for dispatch
-	Children     []gl.Department // child units of the user's departments, for sub-dispatch
-	Units        []worktime.Unit // units an extension may be asked in
+	// Case holds the reporter masked; CanReveal says whether the user may reveal the
+	// contact details (pii.reveal), Revealed holds them once revealed (audited).
+	CanReveal   bool
+	Revealed    *service.Reporter
+	HasReporter bool
+	Groups      []catGroup
+	Depts       []gl.Department // every department, for dispatch
+	Children    []gl.Department // child units of the user's departments, for sub-dispatch
+	Units       []worktime.Unit // units an extension may be asked in
 	// FormAction is the form that failed, whose values Form keeps.
 	FormAction gl.Action
 	Form       form
 	Map        mapConfig  // the case's point and grid
 	Photos     formPhotos // photos uploaded with a feedback that failed
+	// Similar are the open cases that are probably the same problem, for a one-click
+	// merge, on the register page of a case that may still be merged (public_similar.go).
+	Similar []service.SimilarCase
 }
 
 // V is the typed value of field k, kept for the form of action that failed.
@@ -54,14 +60,28 @@ func (d *caseData) Selected(id int64) bool {
 	return id == d.Case.SuggestedDeptID
 }
 
-// reporterRoles need the reporter's name and phone; others see them masked.
-var reporterRoles = []gl.Role{gl.RoleOperator, gl.RoleShiftLead, gl.RoleDispatcher, gl.RoleSupervisor, gl.RoleAdmin}
-
 // photoActions are the actions whose form takes photos (the department's feedback).
 var photoActions = []gl.Action{gl.ActionFeedback}
 
 func (u *UI) casePage(w http.ResponseWriter, r *http.Request, p *service.Principal) {
 	u.showCase(w, r, p, http.StatusOK, "", nil, formPhotos{}, &page{})
+}
+
+// caseReveal shows the case with the reporter's name and phone, an explicit action
+// recorded in the audit log (the form may say why).
+func (u *UI) caseReveal(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	f, err := parseForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	rep, err := u.svc.RevealReporter(r.Context(), p, r.PathValue("code"), f.V("reason"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	u.showCase(w, r, p, http.StatusOK, "", nil, formPhotos{}, &page{revealed: rep})
 }
 
 func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Principal, status int, action gl.Action, f form, photos formPhotos, pg *page) {
@@ -77,9 +97,11 @@ func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Princip
 		u.fail(w, r, err)
 		return
 	}
-	d := &caseData{Case: c, Events: evs, Actions: u.svc.Available(p, c), FormAction: action, Form: f,
+	d := &caseData{Case: service.MaskReporter(c), Events: evs, Actions: u.svc.Available(p, c), FormAction: action, Form: f,
 		Light: c.Light(u.svc.Calendar(), u.svc.Now())}
-	d.ShowReporter = slices.ContainsFunc(p.User.Roles, func(r gl.Role) bool { return slices.Contains(reporterRoles, r) })
+	d.HasReporter = c.ReporterName != "" || c.ReporterPhone != ""
+	d.CanReveal = d.HasReporter && p.Can(gl.PermPIIReveal)
+	d.Revealed = pg.revealed
 	d.Actions = slices.DeleteFunc(d.Actions, func(a gl.Action) bool { return a == gl.ActionFlagOverdue })
 	if d.Groups, err = u.categoryGroups(ctx, langOf(r)); err != nil {
 		u.fail(w, r, err)
@@ -103,6 +125,11 @@ func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Princip
 		d.Units = []worktime.Unit{worktime.WorkHour, worktime.WorkDay}
 	}
 	d.Map, d.Photos = u.caseMap(r, c), photos
+	if slices.Contains(d.Actions, gl.ActionMerge) {
+		if d.Similar, err = u.svc.SimilarTo(ctx, p, c.Code); err != nil {
+			u.log.Warn("ui: similar cases", "case", c.Code, "err", err)
+		}
+	}
 	pg.Title = T(langOf(r), "case.title", c.Code)
 	pg.Data = d
 	u.renderPage(w, r, status, "case", pg)

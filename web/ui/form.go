@@ -27,7 +27,23 @@ func parseForm(w http.ResponseWriter, r *http.Request) (form, error) {
 	if err := r.ParseForm(); err != nil {
 		return nil, gl.Errorf(gl.EINVALID, "表单无法解析或过大")
 	}
-	return form(r.PostForm), nil
+	return form(r.PostForm), checkText(form(r.PostForm))
+}
+
+// checkText refuses a form with a NUL or bytes that are not UTF-8 in a field: no
+// field has a use for them, and PostgreSQL cannot store them.
+func checkText(f form) error {
+	for k, vs := range f {
+		if !gl.CleanText(k) {
+			return gl.ErrUncleanText("")
+		}
+		for _, v := range vs {
+			if !gl.CleanText(v) {
+				return gl.ErrUncleanText(k)
+			}
+		}
+	}
+	return nil
 }
 
 // catGroup is one major class of categories, for an <optgroup>.

@@ -40,6 +40,9 @@ func parseUpload(w http.ResponseWriter, r *http.Request) (f form, files []*multi
 		return nil, nil, gl.Errorf(gl.EINVALID, "表单无法解析")
 	}
 	f = form(r.MultipartForm.Value)
+	if err := checkText(f); err != nil {
+		return nil, nil, err
+	}
 	for _, fh := range r.MultipartForm.File["photos"] {
 		if fh.Size > 0 && fh.Filename != "" { // a file input left empty sends an empty part
 			files = append(files, fh)

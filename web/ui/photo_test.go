@@ -197,6 +197,7 @@ func TestPhotoUpload(t *testing.T) {
 
 		// An attached photo cannot be carried into another report.
 		fields.Set("idem", "k2")
+		fields.Set("similar_seen", "1") // the same text again: past "this looks already reported" (issue #9)
 		st, _, h = postMultipart(t, citizen, base+"/report", fields)
 		if st != 303 {
 			t.Fatalf("second report: %d", st)

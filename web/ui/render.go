@@ -18,6 +18,7 @@ import (
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/web/api"
+	"github.com/gridloop/gridloop/web/limit"
 	"github.com/gridloop/gridloop/worktime"
 )
 
@@ -92,7 +93,8 @@ type page struct {
 	Fields      map[string]string // field name → error message
 	Data        any
 
-	u *UI
+	u        *UI
+	revealed *service.Reporter // the case page's reporter, revealed (caseReveal)
 }
 
 // T translates a catalog key.
@@ -198,6 +200,7 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == gl.EINTERNAL {
 		u.log.Error("ui: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	limit.RetryAfterHeader(w, err)
 	u.renderPage(w, r, api.StatusOf(code), "error", &page{Title: T(langOf(r), "error.title"), Err: gl.ErrorMessage(err)})
 }
 

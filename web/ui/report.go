@@ -39,6 +39,10 @@ func (u *UI) showReport(w http.ResponseWriter, r *http.Request, status int, f fo
 }
 
 func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := u.Limits.AllowAddress(r); err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	f, files, err := parseUpload(w, r)
 	if err != nil {
 		if field, msg, status := formError(err); field == "photos" {
@@ -74,6 +78,9 @@ func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		key := f.V("idem")
 		if len(key) > 100 {
 			key = ""
+		}
+		if u.offerSimilar(w, r, f, photos, in) { // "this looks already reported" (public_similar.go)
+			return
 		}
 		res, err := u.svc.Report(r.Context(), &service.Principal{}, in, key)
 		if err == nil {
@@ -124,7 +131,7 @@ func (u *UI) reportDone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if secureRequest(r) {
 		scheme = "https"
 	}
 	p := "/track/" + url.PathEscape(token)

@@ -18,6 +18,8 @@ type trackData struct {
 	Token    string
 	Tracking *service.Tracking
 	Photos   []string // the case's photo URLs
+	// View is the whole citizen's view: a follower's or a merged report's, messages (followup.go).
+	View *service.CitizenView
 	// FormAction is the form that failed, whose values Form keeps.
 	FormAction gl.Action
 	Form       form
@@ -53,18 +55,13 @@ func (u *UI) track(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) showTrack(w http.ResponseWriter, r *http.Request, status int, action gl.Action, f form, p *page) {
 	token := r.PathValue("token")
-	t, err := u.svc.Track(r.Context(), token)
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	photos, err := u.svc.TrackingPhotos(r.Context(), token)
+	v, err := u.svc.TrackCitizen(r.Context(), token) // a reporter's or a follower's token
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
 	p.Title = T(langOf(r), "track.title")
-	p.Data = trackData{Token: token, Tracking: t, Photos: photos, FormAction: action, Form: f}
+	p.Data = trackData{Token: token, Tracking: v.Tracking, Photos: v.Photos, View: v, FormAction: action, Form: f}
 	u.renderPage(w, r, status, "track", p)
 }
 
@@ -72,6 +69,14 @@ func (u *UI) trackAct(w http.ResponseWriter, r *http.Request) {
 	action := gl.Action(r.PathValue("action"))
 	if !slices.Contains(reporterActions, action) {
 		u.fail(w, r, gl.Errorf(gl.ENOTFOUND, "未知操作「%s」", action))
+		return
+	}
+	err := u.Limits.AllowAddress(r)
+	if err == nil {
+		err = u.Limits.AllowToken("track:" + service.HashSecret(r.PathValue("token")))
+	}
+	if err != nil {
+		u.fail(w, r, err)
 		return
 	}
 	f, err := parseForm(w, r)
@@ -84,7 +89,7 @@ func (u *UI) trackAct(w http.ResponseWriter, r *http.Request) {
 		in.Satisfaction = gl.Satisfaction(f.V("satisfaction"))
 		in.Fixed = boolField(f.V("fixed"))
 	}
-	res, err := u.svc.ActAsReporter(r.Context(), r.PathValue("token"), in)
+	res, err := u.svc.ActAsCitizen(r.Context(), r.PathValue("token"), in)
 	if err != nil {
 		field, msg, status := formError(err)
 		if status >= 500 || status == http.StatusNotFound {

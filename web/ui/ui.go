@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,9 +15,11 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 
+	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
+	gstore "github.com/gridloop/gridloop/store"
+	"github.com/gridloop/gridloop/web/limit"
 )
 
 // UI serves the pages.
@@ -30,6 +33,10 @@ type UI struct {
 	static        *staticFiles
 	csrf          *http.CrossOriginProtection
 	csp           string // Content-Security-Policy, with the tile server's origin if any
+
+	// Limits rate-limits citizens' intake (nil: none): reports and reporters'
+	// actions per client address, actions per tracking token.
+	Limits *limit.Limits
 
 	// Tiles is the map tile URL template (Leaflet's {s}/{z}/{x}/{y}), from env
 	// GRIDLOOP_TILES; empty draws the vector layers on a plain background.
@@ -54,9 +61,9 @@ func New(svc *service.Service, log *slog.Logger) (*UI, error) {
 	if u.tpl, err = loadTemplates(); err != nil {
 		return nil, err
 	}
-	// In-memory sessions for now: they are lost on restart and not shared between
-	// nodes. A database-backed store comes with the accounts issue.
-	store := memstore.New()
+	// Sessions live in the database (store/session.go): every node sees them, and a
+	// restart signs no one out.
+	store := gstore.NewSessionStore(svc.DB)
 	mk := func(secure bool) *scs.SessionManager {
 		sm := scs.New()
 		sm.Store = store
@@ -86,67 +93,125 @@ func Must(u *UI, err error) *UI {
 	return u
 }
 
-// Register mounts the pages on mux.
+// Route is one page or endpoint of the UI and the permission it needs. Register
+// refuses a route without a known permission; the permission matrix test
+// (web/perm_test.go) calls every route as every role.
+type Route struct {
+	Pattern string // "METHOD /path", as http.ServeMux reads it
+	Perm    gl.Permission
+	// Handle serves the route; p is the signed-in user, nil on public routes.
+	Handle func(w http.ResponseWriter, r *http.Request, p *service.Principal)
+}
+
+// public adapts a page that needs no sign-in.
+func public(h http.HandlerFunc) func(http.ResponseWriter, *http.Request, *service.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, _ *service.Principal) { h(w, r) }
+}
+
+// Routes is the UI's route table.
+func (u *UI) Routes() []Route {
+	return []Route{
+		{"GET /static/{path...}", gl.PermPublic, public(u.static.ServeHTTP)},
+		{"GET /{$}", gl.PermPublic, public(u.home)},
+		{"GET /report", gl.PermPublic, public(u.reportForm)},
+		{"POST /report", gl.PermPublic, public(u.reportSubmit)},
+		{"GET /report/done", gl.PermPublic, public(u.reportDone)},
+		{"GET /track", gl.PermPublic, public(u.trackLookup)},
+		{"GET /track/{token}", gl.PermPublic, public(u.track)},
+		{"POST /track/{token}/{action}", gl.PermPublic, public(u.trackAct)},
+		{"GET /login", gl.PermPublic, public(u.loginForm)},
+		{"POST /login", gl.PermPublic, public(u.loginSubmit)},
+		{"POST /logout", gl.PermPublic, public(u.logout)},
+		{"GET /account", gl.PermAccountSelf, u.account},
+		{"POST /account/password", gl.PermAccountSelf, u.accountPassword},
+		{"POST /account/signout-everywhere", gl.PermAccountSelf, u.accountSignOutEverywhere},
+		{"POST /account/tokens", gl.PermAccountSelf, u.accountTokenAdd},
+		{"POST /account/tokens/{id}/revoke", gl.PermAccountSelf, u.accountTokenRevoke},
+		{"GET /work", gl.PermAccountSelf, u.work},
+		{"GET /cases", gl.PermCaseRead, u.cases},
+		{"GET /cases/{code}", gl.PermCaseRead, u.casePage},
+		{"POST /cases/{code}/actions/{action}", gl.PermCaseAct, u.caseAct},
+		{"POST /cases/{code}/reveal", gl.PermPIIReveal, u.caseReveal},
+		{"GET /photos/{id}", gl.PermPublic, public(u.photo)},
+		{"GET /photos/{id}/thumb", gl.PermPublic, public(u.photoThumb)},
+		{"GET /report/areas.json", gl.PermPublic, public(u.publicAreas)},
+		{"GET /report/locate.json", gl.PermPublic, public(u.publicLocate)},
+		{"GET /map", gl.PermCaseRead, u.mapPage},
+		{"GET /map/cases.json", gl.PermCaseRead, u.mapCases},
+		{"GET /map/areas.json", gl.PermRefRead, u.mapAreas},
+		{"GET /map/grids.json", gl.PermRefRead, u.mapGrids},
+		{"GET /map/grids/{code}", gl.PermRefRead, u.mapGrid},
+		{"GET /grid", gl.PermGridWork, u.gridTasks},
+		{"GET /grid/tasks/{code}", gl.PermGridWork, u.gridTask},
+		{"POST /grid/tasks/{code}", gl.PermGridWork, u.gridTaskAct},
+		{"GET /grid/report", gl.PermGridWork, u.patrolForm},
+		{"POST /grid/report", gl.PermGridWork, u.patrolSubmit},
+		{"GET /admin", gl.PermAdminConsole, u.adminHome},
+		{"GET /admin/categories", gl.PermAdminCategories, u.adminCategories},
+		{"GET /admin/categories/new", gl.PermAdminCategories, u.adminCategoryNew},
+		{"GET /admin/categories/{code}", gl.PermAdminCategories, u.adminCategory},
+		{"POST /admin/categories", gl.PermAdminCategories, u.adminCategorySave},
+		{"GET /admin/departments", gl.PermAdminDepartments, u.adminDepts},
+		{"POST /admin/departments", gl.PermAdminDepartments, u.adminDeptAdd},
+		{"GET /admin/users", gl.PermAdminUsers, u.adminUsers},
+		{"POST /admin/users", gl.PermAdminUsers, u.adminUserAdd},
+		{"GET /admin/users/{name}", gl.PermAdminUsers, u.adminUser},
+		{"POST /admin/users/{name}", gl.PermAdminUsers, u.adminUserSave},
+		{"POST /admin/users/{name}/{op}", gl.PermAdminUsers, u.adminUserToggle},
+		{"GET /admin/routing", gl.PermAdminRouting, u.adminRouting},
+		{"POST /admin/routing", gl.PermAdminRouting, u.adminRoutingAdd},
+		{"POST /admin/routing/{id}/retire", gl.PermAdminRouting, u.adminRoutingRetire},
+		{"GET /admin/calendar", gl.PermAdminCalendar, u.adminCalendar},
+		{"POST /admin/calendar", gl.PermAdminCalendar, u.adminCalendarAdd},
+		{"POST /admin/calendar/import", gl.PermAdminCalendar, u.adminCalendarImport},
+		{"POST /admin/calendar/{date}/delete", gl.PermAdminCalendar, u.adminCalendarDelete},
+		{"GET /admin/imports", gl.PermAdminImports, u.adminImports},
+		{"POST /admin/imports/{kind}", gl.PermAdminImports, u.adminImportStart},
+		{"GET /admin/imports/jobs/{id}", gl.PermAdminImports, u.adminImportJob},
+		{"GET /admin/imports/jobs/{id}/progress", gl.PermAdminImports, u.adminImportProgress},
+		{"GET /admin/audit", gl.PermAuditRead, u.adminAudit},
+		// The citizen's side: following a similar case, public reporting, messages (public*.go).
+		{"POST /report/follow", gl.PermPublic, public(u.reportFollow)},
+		{"GET /public", gl.PermPublic, public(u.publicBoard)},
+		{"GET /public/cases/{code}", gl.PermPublic, public(u.publicCase)},
+		{"GET /public/map", gl.PermPublic, public(u.publicMap)},
+		{"GET /public/cases.json", gl.PermPublic, public(u.publicCasesJSON)},
+		{"GET /public/stats", gl.PermPublic, public(u.publicStats)},
+		{"POST /work/notifications/read", gl.PermAccountSelf, u.workRead},
+	}
+}
+
+// CheckRoutes reports the first route without a known permission.
+func CheckRoutes(routes []Route) error {
+	for _, rt := range routes {
+		if !rt.Perm.Valid() {
+			return fmt.Errorf("ui: route %s declares no known permission (%q): every route must", rt.Pattern, rt.Perm)
+		}
+		if rt.Handle == nil {
+			return fmt.Errorf("ui: route %s has no handler", rt.Pattern)
+		}
+	}
+	return nil
+}
+
+// Register mounts the pages on mux. It panics on a route without a permission: that
+// is a programming error, which the tests catch before anyone runs it.
 func (u *UI) Register(mux *http.ServeMux) {
-	mux.Handle("GET /static/{path...}", u.static)
-	routes := []struct {
-		pattern string
-		h       http.HandlerFunc
-	}{
-		{"GET /{$}", u.home},
-		{"GET /report", u.reportForm},
-		{"POST /report", u.reportSubmit},
-		{"GET /report/done", u.reportDone},
-		{"GET /track", u.trackLookup},
-		{"GET /track/{token}", u.track},
-		{"POST /track/{token}/{action}", u.trackAct},
-		{"GET /login", u.loginForm},
-		{"POST /login", u.loginSubmit},
-		{"POST /logout", u.logout},
-		{"GET /work", u.staff(u.work)},
-		{"GET /cases", u.staff(u.cases)},
-		{"GET /cases/{code}", u.staff(u.casePage)},
-		{"POST /cases/{code}/actions/{action}", u.staff(u.caseAct)},
-		{"GET /photos/{id}", u.photo},
-		{"GET /photos/{id}/thumb", u.photoThumb},
-		{"GET /report/areas.json", u.publicAreas},
-		{"GET /report/locate.json", u.publicLocate},
-		{"GET /map", u.staff(u.mapPage)},
-		{"GET /map/cases.json", u.staff(u.mapCases)},
-		{"GET /map/areas.json", u.staff(u.mapAreas)},
-		{"GET /map/grids.json", u.staff(u.mapGrids)},
-		{"GET /map/grids/{code}", u.staff(u.mapGrid)},
-		{"GET /grid", u.gridWorker(u.gridTasks)},
-		{"GET /grid/tasks/{code}", u.gridWorker(u.gridTask)},
-		{"POST /grid/tasks/{code}", u.gridWorker(u.gridTaskAct)},
-		{"GET /grid/report", u.gridWorker(u.patrolForm)},
-		{"POST /grid/report", u.gridWorker(u.patrolSubmit)},
-		{"GET /admin", u.admin(u.adminHome)},
-		{"GET /admin/categories", u.admin(u.adminCategories)},
-		{"GET /admin/categories/new", u.admin(u.adminCategoryNew)},
-		{"GET /admin/categories/{code}", u.admin(u.adminCategory)},
-		{"POST /admin/categories", u.admin(u.adminCategorySave)},
-		{"GET /admin/departments", u.admin(u.adminDepts)},
-		{"POST /admin/departments", u.admin(u.adminDeptAdd)},
-		{"GET /admin/users", u.admin(u.adminUsers)},
-		{"POST /admin/users", u.admin(u.adminUserAdd)},
-		{"GET /admin/users/{name}", u.admin(u.adminUser)},
-		{"POST /admin/users/{name}", u.admin(u.adminUserSave)},
-		{"POST /admin/users/{name}/{op}", u.admin(u.adminUserToggle)},
-		{"GET /admin/routing", u.admin(u.adminRouting)},
-		{"POST /admin/routing", u.admin(u.adminRoutingAdd)},
-		{"POST /admin/routing/{id}/retire", u.admin(u.adminRoutingRetire)},
-		{"GET /admin/calendar", u.admin(u.adminCalendar)},
-		{"POST /admin/calendar", u.admin(u.adminCalendarAdd)},
-		{"POST /admin/calendar/import", u.admin(u.adminCalendarImport)},
-		{"POST /admin/calendar/{date}/delete", u.admin(u.adminCalendarDelete)},
-		{"GET /admin/imports", u.admin(u.adminImports)},
-		{"POST /admin/imports/{kind}", u.admin(u.adminImportStart)},
-		{"GET /admin/imports/jobs/{id}", u.admin(u.adminImportJob)},
-		{"GET /admin/imports/jobs/{id}/progress", u.admin(u.adminImportProgress)},
+	routes := u.Routes()
+	if err := CheckRoutes(routes); err != nil {
+		panic(err)
 	}
 	for _, rt := range routes {
-		mux.Handle(rt.pattern, u.wrap(rt.h))
+		h := rt.Handle
+		switch {
+		case strings.HasPrefix(rt.Pattern, "GET /static/"):
+			// Static files need neither the session nor the language.
+			mux.Handle(rt.Pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(w, r, nil) }))
+		case rt.Perm == gl.PermPublic:
+			mux.Handle(rt.Pattern, u.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(w, r, nil) })))
+		default:
+			mux.Handle(rt.Pattern, u.wrap(u.need(rt.Perm, h)))
+		}
 	}
 }
 
@@ -173,7 +238,7 @@ func contentSecurityPolicy(tiles string) string {
 		img += " " + o
 	}
 	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img +
-		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+		"; object-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 }
 
 // tileOrigin is the CSP source of a tile URL template: its scheme and host, with a
@@ -193,10 +258,16 @@ func tileOrigin(tiles string) string {
 }
 
 func (u *UI) sessions(r *http.Request) *scs.SessionManager {
-	if r.TLS != nil {
+	if secureRequest(r) {
 		return u.secure
 	}
 	return u.plain
+}
+
+// secureRequest reports whether r came over TLS: directly, or to a trusted reverse
+// proxy that says so (X-Forwarded-Proto: https, with GRIDLOOP_TRUST_PROXY=1).
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || (limit.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
 }
 
 type langKey struct{}
@@ -206,7 +277,7 @@ func (u *UI) lang(w http.ResponseWriter, r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l != "" {
 		l = normLang(l)
 		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(r)})
 		return l
 	}
 	if c, err := r.Cookie("lang"); err == nil {

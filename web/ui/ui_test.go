@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/store"
 )
 
 // client is a cookie-keeping HTTP client that does not follow redirects.
@@ -150,9 +152,17 @@ func TestPages(t *testing.T) {
 		if _, body, _ := get(t, staff, base+"/cases/"+code); !strings.Contains(body, "已完成「立案」") || !strings.Contains(body, "已立案") {
 			t.Fatal("no flash after register")
 		}
-		// Shift leads see no dispatch form; the reporter's phone is shown to them.
-		if _, body, _ := get(t, staff, base+"/cases/"+code); strings.Contains(body, `id="act-dispatch"`) || !strings.Contains(body, "13812345678") {
-			t.Fatal("case page: wrong actions or reporter hidden")
+		// Shift leads see no dispatch form; the reporter's phone is masked until they
+		// reveal it, which the audit log records.
+		if _, body, _ := get(t, staff, base+"/cases/"+code); strings.Contains(body, `id="act-dispatch"`) ||
+			strings.Contains(body, "13812345678") || !strings.Contains(body, "138****5678") || !strings.Contains(body, `id="reveal"`) {
+			t.Fatal("case page: wrong actions, or the reporter not masked, or no reveal button")
+		}
+		if st, body, _ := post(t, staff, base+"/cases/"+code+"/reveal", url.Values{"reason": {"回访"}}); st != 200 || !strings.Contains(body, "13812345678") {
+			t.Fatalf("reveal: %d", st)
+		}
+		if entries, _, err := city.svc.AuditLog(t.Context(), &service.Principal{System: true}, store.AuditFilter{Action: service.AuditReveal, CaseCode: code}); err != nil || len(entries) != 1 || entries[0].Actor != "shift_lead" || !strings.Contains(entries[0].Details, "回访") {
+			t.Fatalf("reveal not audited: %v %+v", err, entries)
 		}
 		// Filtered list and paging.
 		if _, body, _ := get(t, staff, base+"/cases?status=registered"); !strings.Contains(body, code) || !strings.Contains(body, "共 1 件") {

@@ -57,6 +57,7 @@ type queueCount struct {
 type workData struct {
 	User  *gl.User
 	Roles []roleQueue
+	Inbox *service.Inbox // in-app messages (public_similar.go)
 }
 
 func (u *UI) work(w http.ResponseWriter, r *http.Request, p *service.Principal) {
@@ -72,6 +73,11 @@ func (u *UI) work(w http.ResponseWriter, r *http.Request, p *service.Principal) 
 			rq.Queues = append(rq.Queues, queueCount{q, n})
 		}
 		d.Roles = append(d.Roles, rq)
+	}
+	if in, err := u.svc.StaffInbox(r.Context(), p, 10); err == nil {
+		d.Inbox = in
+	} else {
+		u.log.Warn("ui: inbox", "err", err)
 	}
 	u.render(w, r, http.StatusOK, "work", "work.title", d)
 }

@@ -304,7 +304,8 @@
         var g = res.body;
         var shape = L.geoJSON(g.geometry, { style: pickedStyle, interactive: false }).addTo(map);
         map.fitBounds(shape.getBounds().extend(pin.getLatLng()), { padding: [24, 24], maxZoom: 17 });
-        pin.bindTooltip(g.code + (g.names.length ? " · " + g.names[g.names.length - 1] : ""));
+        // A node, not a string: Leaflet puts a string tooltip in as HTML.
+        pin.bindTooltip(node("span", "", [g.code + (g.names.length ? " · " + g.names[g.names.length - 1] : "")]));
         el.dataset.grid = g.code;
       }).catch(function () {});
     }
