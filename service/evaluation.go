@@ -315,7 +315,11 @@ func (s *Service) Evaluate(ctx context.Context, p *Principal, q EvalQuery) (*Eva
 			}
 			ranked = ranked[lo:hi]
 		}
-		if twoPhase && len(ranked) > 0 {
+		if !twoPhase {
+			for i := range ranked {
+				ranked[i].Counters = counters[ranked[i].ID]
+			}
+		} else if len(ranked) > 0 {
 			page := store.RollupQuery{Dim: q.Dim, Period: q.Period, From: start}
 			for _, r := range ranked {
 				page.IDs = append(page.IDs, r.ID)
@@ -378,51 +382,47 @@ func (s *Service) deptTotals(own map[string]evaluation.Counters, subtree, top bo
 // rankRows scores and ranks the rows: within each area level for areas, by each role's
 // own weights (unranked) for roles, unscored for users.
 func (s *Service) rankRows(ctx context.Context, tx *store.Tx, dim evaluation.Dimension, counters map[string]evaluation.Counters, w evaluation.Weights) ([]EvalRow, error) {
-	groups := map[string]map[string]evaluation.Counters{}
-	for id, c := range counters {
-		g := ""
-		if dim == evaluation.DimArea {
-			g = areaLevel(id)
-		}
-		if groups[g] == nil {
-			groups[g] = map[string]evaluation.Counters{}
-		}
-		groups[g][id] = c
-	}
-	var rows []EvalRow
-	for _, g := range slices.Sorted(mapsKeys(groups)) {
-		if dim == evaluation.DimRole || dim == evaluation.DimUser {
-			ids := slices.SortedFunc(mapsKeys(groups[g]), compareNumeric)
-			for _, id := range ids {
-				r := EvalRow{ID: id}
-				if dim == evaluation.DimRole {
-					rw, err := weightsIn(ctx, tx, id)
-					if err != nil {
-						return nil, err
-					}
-					if len(rw) > 0 {
-						if sc := evaluation.Score(groups[g][id], rw); !math.IsNaN(sc) {
-							r.Score = roundPtr(sc, 2)
-						}
-						r.WeightsFor = id
-					}
+	// The rows come back without their counters (the caller adds those of the rows it
+	// keeps): thousands of rows are not copied around.
+	rows := make([]EvalRow, 0, len(counters))
+	if dim == evaluation.DimRole || dim == evaluation.DimUser {
+		for _, id := range slices.SortedFunc(mapsKeys(counters), compareNumeric) {
+			r := EvalRow{ID: id}
+			if dim == evaluation.DimRole {
+				rw, err := weightsIn(ctx, tx, id)
+				if err != nil {
+					return nil, err
 				}
-				r.Counters = groups[g][id]
-				rows = append(rows, r)
+				if len(rw) > 0 {
+					if sc := evaluation.Score(counters[id], rw); !math.IsNaN(sc) {
+						r.Score = roundPtr(sc, 2)
+					}
+					r.WeightsFor = id
+				}
 			}
-			continue
+			rows = append(rows, r)
 		}
+		return rows, nil
+	}
+	groups := map[string]map[string]evaluation.Counters{"": counters}
+	if dim == evaluation.DimArea { // ranked within each level
+		groups = map[string]map[string]evaluation.Counters{}
+		for id, c := range counters {
+			g := areaLevel(id)
+			if groups[g] == nil {
+				groups[g] = map[string]evaluation.Counters{}
+			}
+			groups[g][id] = c
+		}
+	}
+	for _, g := range slices.Sorted(mapsKeys(groups)) {
 		for _, rk := range rankRowsOf(groups[g], w) {
 			r := EvalRow{Rank: rk.Rank, ID: rk.ID, Level: g}
 			if rk.Scored {
 				r.Score = roundPtr(rk.Score, 2)
 			}
-			r.Counters = rk.Counters
 			rows = append(rows, r)
 		}
-	}
-	if rows == nil {
-		rows = []EvalRow{}
 	}
 	return rows, nil
 }
@@ -439,40 +439,43 @@ func indicatorValues(c evaluation.Counters) []IndicatorValue {
 	return out
 }
 
+// rankedRow is one row of a ranking: evaluation.Ranked without the counters.
+type rankedRow struct {
+	ID     string
+	Rank   int
+	Score  float64
+	Scored bool
+}
+
 // rankRowsOf is evaluation.Rank — the same scores, order and ranks — sorting small
 // records rather than whole rows, which matters for thousands of rows (every grid of a
 // city).
-func rankRowsOf(rows map[string]evaluation.Counters, w evaluation.Weights) []evaluation.Ranked {
-	if len(rows) < 256 {
-		return evaluation.Rank(rows, w)
-	}
+func rankRowsOf(rows map[string]evaluation.Counters, w evaluation.Weights) []rankedRow {
 	type entry struct {
-		id     string
-		num    int64
-		isNum  bool
-		score  float64
-		scored bool
+		rankedRow
+		num   int64
+		isNum bool
 	}
 	es := make([]entry, 0, len(rows))
 	for id, c := range rows {
-		e := entry{id: id, score: evaluation.Score(c, w)}
-		e.scored = !math.IsNaN(e.score)
-		if !e.scored {
-			e.score = 0
+		e := entry{rankedRow: rankedRow{ID: id, Score: evaluation.Score(c, w)}}
+		e.Scored = !math.IsNaN(e.Score)
+		if !e.Scored {
+			e.Score = 0
 		}
 		n, err := strconv.ParseInt(id, 10, 64)
 		e.num, e.isNum = n, err == nil
 		es = append(es, e)
 	}
 	slices.SortFunc(es, func(a, b entry) int {
-		if a.scored != b.scored {
-			if a.scored {
+		if a.Scored != b.Scored {
+			if a.Scored {
 				return -1
 			}
 			return 1
 		}
-		if a.score != b.score {
-			if a.score > b.score {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
 				return -1
 			}
 			return 1
@@ -483,14 +486,14 @@ func rankRowsOf(rows map[string]evaluation.Counters, w evaluation.Weights) []eva
 			}
 			return 1
 		}
-		return strings.Compare(a.id, b.id)
+		return strings.Compare(a.ID, b.ID)
 	})
-	out := make([]evaluation.Ranked, len(es))
+	out := make([]rankedRow, len(es))
 	for i, e := range es {
-		out[i] = evaluation.Ranked{ID: e.id, Score: e.score, Scored: e.scored, Counters: rows[e.id]}
+		out[i] = e.rankedRow
 		switch {
-		case !e.scored:
-		case i > 0 && out[i-1].Scored && out[i-1].Score == e.score:
+		case !e.Scored:
+		case i > 0 && out[i-1].Scored && out[i-1].Score == e.Score:
 			out[i].Rank = out[i-1].Rank
 		default:
 			out[i].Rank = i + 1

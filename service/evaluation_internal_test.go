@@ -13,7 +13,7 @@ import (
 // included.
 func TestRankRowsOf(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{300, 2000} {
+	for _, n := range []int{5, 300, 2000} {
 		rows := map[string]evaluation.Counters{}
 		for i := range n {
 			var c evaluation.Counters
@@ -29,8 +29,11 @@ func TestRankRowsOf(t *testing.T) {
 			rows[id] = c
 		}
 		w := evaluation.DefaultWeights("department")
-		want, got := evaluation.Rank(rows, w), rankRowsOf(rows, w)
-		if !reflect.DeepEqual(got, want) {
+		var want []rankedRow
+		for _, r := range evaluation.Rank(rows, w) {
+			want = append(want, rankedRow{ID: r.ID, Rank: r.Rank, Score: r.Score, Scored: r.Scored})
+		}
+		if got := rankRowsOf(rows, w); !reflect.DeepEqual(got, want) {
 			for i := range want {
 				if !reflect.DeepEqual(got[i], want[i]) {
 					t.Fatalf("%d rows: row %d: got %+v, want %+v", n, i, got[i], want[i])

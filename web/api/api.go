@@ -153,8 +153,11 @@ func (a *API) Register(mux *http.ServeMux) {
 // token (the API token, or the reporter's tracking token) and, for reporters, per
 // client address.
 var intake = map[string]bool{
-	"POST /api/v1/reports":                        true,
-	"POST /api/v1/track/{token}/actions/{action}": true,
+	"POST /api/v1/reports":                         true,
+	"POST /api/v1/track/{token}/actions/{action}":  true,
+	"POST /api/v1/similar":                         true,
+	"POST /api/v1/cases/{code}/follow":             true,
+	"POST /api/v1/follow/{token}/actions/{action}": true,
 }
 
 func (a *API) wrap(rt Route) http.Handler {

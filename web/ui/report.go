@@ -39,10 +39,6 @@ func (u *UI) showReport(w http.ResponseWriter, r *http.Request, status int, f fo
 }
 
 func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := u.Limits.AllowAddress(r); err != nil {
-		u.fail(w, r, err)
-		return
-	}
 	f, files, err := parseUpload(w, r)
 	if err != nil {
 		if field, msg, status := formError(err); field == "photos" {

@@ -71,14 +71,6 @@ func (u *UI) trackAct(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, gl.Errorf(gl.ENOTFOUND, "未知操作「%s」", action))
 		return
 	}
-	err := u.Limits.AllowAddress(r)
-	if err == nil {
-		err = u.Limits.AllowToken("track:" + service.HashSecret(r.PathValue("token")))
-	}
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		u.fail(w, r, err)

@@ -203,6 +203,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	}
 	for _, rt := range routes {
 		h := rt.Handle
+		if intake[rt.Pattern] {
+			h = u.limited(h)
+		}
 		switch {
 		case strings.HasPrefix(rt.Pattern, "GET /static/"):
 			// Static files need neither the session nor the language.
@@ -212,6 +215,30 @@ func (u *UI) Register(mux *http.ServeMux) {
 		default:
 			mux.Handle(rt.Pattern, u.wrap(u.need(rt.Perm, h)))
 		}
+	}
+}
+
+// intake are the citizens' posts: rate-limited per client address and, with a
+// tracking token in the path, per token (docs/security.md).
+var intake = map[string]bool{
+	"POST /report":                 true,
+	"POST /report/follow":          true,
+	"POST /track/{token}/{action}": true,
+}
+
+// limited takes a token from the client address's bucket (and the tracking token's)
+// before h, and answers 429 with Retry-After when there is none.
+func (u *UI) limited(h func(http.ResponseWriter, *http.Request, *service.Principal)) func(http.ResponseWriter, *http.Request, *service.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+		err := u.Limits.AllowAddress(r)
+		if tok := r.PathValue("token"); err == nil && tok != "" {
+			err = u.Limits.AllowToken("track:" + service.HashSecret(tok))
+		}
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		h(w, r, p)
 	}
 }
 
