@@ -27,8 +27,15 @@ type eventData struct {
 	Satisfaction   gl.Satisfaction `json:"satisfaction"`     // rate
 	Fixed          *bool           `json:"fixed"`            // rate
 	Reopened       bool            `json:"reopened"`         // rate
+	CountedAs      string          `json:"counted_as"`       // follow_up: satisfied, unsatisfied or excluded
 	Kind           gl.RequestKind  `json:"kind"`             // approve, deny, request_*
 	Approved       bool            `json:"approved"`         // approve, deny
+}
+
+// countsAsRating reports whether a follow_up event stands for a citizen's rating: the
+// follow-up went unanswered and the city's policy counts it (not "excluded").
+func (d eventData) countsAsRating() bool {
+	return d.CountedAs != "" && d.CountedAs != "excluded"
 }
 
 func parseData(raw json.RawMessage) eventData {
@@ -133,6 +140,15 @@ func Deltas(before *gl.Case, ev gl.Event, loc *time.Location) map[Key]Counters {
 		d.Basic = b2i(data.Satisfaction == gl.Basic)
 		d.Reopened = b2i(data.Reopened)
 		dept = c.LeadDeptID()
+	case gl.ActionFollowUp:
+		// An unanswered follow-up counted by the city's policy stands for a rating.
+		if data.countsAsRating() {
+			d.Rated = 1
+			d.Resolved = b2i(data.Fixed != nil && *data.Fixed)
+			d.Satisfied = b2i(data.Satisfaction == gl.Satisfied)
+			d.Basic = b2i(data.Satisfaction == gl.Basic)
+			dept = c.LeadDeptID()
+		}
 	case gl.ActionReopen:
 		d.Reopened = 1
 		dept = c.LeadDeptID()

@@ -161,7 +161,7 @@ func (g *generator) history(id int64) []step {
 		var weights []float64
 		total := 0.0
 		who := map[gl.Action][]workflow.Actor{}
-		for _, act := range gl.Actions {
+		for _, act := range append(slices.Clone(gl.Actions), gl.SideActions...) {
 			if !slices.Contains(workflow.StatesFor(act), c.Status) {
 				continue
 			}
@@ -266,6 +266,13 @@ func (g *generator) input(c gl.Case, a workflow.Actor, action gl.Action) workflo
 	case gl.ActionRate:
 		in.Satisfaction = []gl.Satisfaction{gl.Satisfied, gl.Basic, gl.Unsatisfied}[g.pick(3)]
 		in.Fixed = yes(0.7)
+	case gl.ActionFollowUp: // the city's policy for unanswered follow-ups: excluded, or counted either way
+		switch g.pick(3) {
+		case 1:
+			in.Satisfaction, in.Fixed = gl.Satisfied, yes(1)
+		case 2:
+			in.Satisfaction, in.Fixed = gl.Unsatisfied, yes(0)
+		}
 	case gl.ActionRequestExtension:
 		unit := worktime.Hour
 		if c.DueWorking {

@@ -161,6 +161,14 @@ func (r *replay) step(ev gl.Event, opt Options, out map[Key]Counters, loc *time.
 		d.Satisfied = b2i(data.Satisfaction == gl.Satisfied)
 		d.Basic = b2i(data.Satisfaction == gl.Basic)
 		dept = r.lead
+	case gl.ActionFollowUp:
+		if data.countsAsRating() {
+			d.Rated = 1
+			d.Resolved = b2i(data.Fixed != nil && *data.Fixed)
+			d.Satisfied = b2i(data.Satisfaction == gl.Satisfied)
+			d.Basic = b2i(data.Satisfaction == gl.Basic)
+			dept = r.lead
+		}
 	case gl.ActionApprove:
 		if data.Kind == gl.RequestExtension {
 			d.Extensions = 1

@@ -521,7 +521,7 @@ func TestRollupsConcurrent(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
 		ec := newEvalCity(t, b, 11)
-		const workers, each = 8, 6
+		const workers, each = 24, 3
 		errs := make(chan error, workers)
 		codes := make(chan string, workers*each)
 		for w := range workers {
