@@ -36,7 +36,7 @@ Commands:
   migrate   apply database migrations                   gridloop migrate -h
   user      manage staff accounts and API tokens        gridloop user -h
   calendar  holidays and make-up workdays (CSV import)  gridloop calendar -h
-  rollups   rebuild or check the evaluation rollups      gridloop rollups -h
+  rollups   rebuild or check the evaluation rollups     gridloop rollups -h
   anonymise blank reporters of long-closed cases       gridloop anonymise -h
   gen       generate scale data (cases with histories)  gridloop gen -h
   bench     load-test over the JSON API                 gridloop bench -h
