@@ -52,11 +52,14 @@ func (tx *Tx) eachRow(ctx context.Context, q string, n int, args func(i int) ([]
 	if n == 0 {
 		return nil
 	}
-	stmt, err := tx.tx.PrepareContext(ctx, q)
-	if err != nil {
-		return err
+	stmt := tx.stmt(ctx, q)
+	if stmt == nil {
+		var err error
+		if stmt, err = tx.tx.PrepareContext(ctx, q); err != nil {
+			return err
+		}
+		defer stmt.Close()
 	}
-	defer stmt.Close()
 	for i := range n {
 		a, err := args(i)
 		if err != nil {

@@ -107,19 +107,14 @@ func (tx *Tx) addRollups(ctx context.Context, table string, deltas map[evaluatio
 		}
 		return args
 	}
-	if tx.dialect == SQLite && len(keys) > rollupSQLiteRows {
-		// Many rows (a rebuild, a bulk load): SQLite runs in process, and one prepared
-		// row statement run per row beats parsing statements of thousands of parameters.
-		stmt, err := tx.tx.PrepareContext(ctx, head+row+tail)
-		if err != nil {
-			return fmt.Errorf("store: add rollups to %s: %w", table, err)
-		}
-		defer stmt.Close()
+	if tx.dialect == SQLite {
+		// SQLite runs in process: one prepared row statement, kept across transactions
+		// (stmtcache.go), run per row beats parsing a statement of many rows each time.
 		args := make([]any, 0, perRow)
-		for _, k := range keys {
-			if _, err := stmt.ExecContext(ctx, rowArgs(args[:0], k)...); err != nil {
-				return fmt.Errorf("store: add rollups to %s: %w", table, err)
-			}
+		if err := tx.eachRow(ctx, head+row+tail, len(keys), func(i int) ([]any, error) {
+			return rowArgs(args[:0], keys[i]), nil
+		}, nil); err != nil {
+			return fmt.Errorf("store: add rollups to %s: %w", table, err)
 		}
 		return nil
 	}
@@ -137,10 +132,6 @@ func (tx *Tx) addRollups(ctx context.Context, table string, deltas map[evaluatio
 	}
 	return nil
 }
-
-// rollupSQLiteRows is the most rows AddRollups writes on SQLite with one multi-row
-// statement (an event's increments are about 30 rows; a batch of reports a few hundred).
-const rollupSQLiteRows = 512
 
 func compareKeys(a, b evaluation.Key) int {
 	return cmp.Or(cmp.Compare(a.Dim, b.Dim), cmp.Compare(a.Period, b.Period),

@@ -57,6 +57,9 @@ type DB struct {
 	dialect string
 	writer  *sql.DB // read-write transactions; on postgres also reads
 	reader  *sql.DB // read-only transactions; == writer on postgres
+
+	// SQLite only: statements prepared across transactions, per pool (stmtcache.go).
+	writerStmts, readerStmts *stmtCache
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://" URL for
@@ -144,7 +147,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		reader.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
-	return &DB{dialect: SQLite, writer: writer, reader: reader}, nil
+	return &DB{dialect: SQLite, writer: writer, reader: reader,
+		writerStmts: newStmtCache(writer, 256), readerStmts: newStmtCache(reader, 256)}, nil
 }
 
 // Dialect is "sqlite" or "postgres".
@@ -165,6 +169,8 @@ func (db *DB) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, _ = db.writer.ExecContext(ctx, `PRAGMA optimize`)
 		cancel()
+		db.writerStmts.close()
+		db.readerStmts.close()
 	}
 	err := db.writer.Close()
 	if db.reader != db.writer {
@@ -217,13 +223,15 @@ func (db *DB) Migrate(ctx context.Context) error {
 type Tx struct {
 	tx      *sql.Tx
 	dialect string
+	cache   *stmtCache           // the pool's prepared statements, nil on PostgreSQL
+	stmts   map[string]*sql.Stmt // this transaction's handles on them
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns nil; fn's
 // error is returned as is. On SQLite writers are serialized (one connection), so fn
 // must not call Update itself: that would wait forever.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.run(ctx, db.writer, &sql.TxOptions{}, fn)
+	return db.run(ctx, db.writer, db.writerStmts, &sql.TxOptions{}, fn)
 }
 
 // View runs fn in a read-only transaction that sees one consistent snapshot.
@@ -234,15 +242,18 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 		// one snapshot, as an SQLite read transaction does.
 		opts.Isolation = sql.LevelRepeatableRead
 	}
-	return db.run(ctx, db.reader, opts, fn)
+	return db.run(ctx, db.reader, db.readerStmts, opts, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, opts *sql.TxOptions, fn func(tx *Tx) error) error {
+	if cache != nil {
+		cache.prepareWaiting(ctx)
+	}
 	stx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: stx, dialect: db.dialect}
+	tx := &Tx{tx: stx, dialect: db.dialect, cache: cache}
 	committed := false
 	defer func() {
 		if !committed {
@@ -266,15 +277,25 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 func (tx *Tx) Dialect() string { return tx.dialect }
 
 // exec, query and queryRow rebind "?" placeholders for the dialect.
+// On SQLite they run the statement prepared in the pool's cache when there is one.
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.rebind(q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.rebind(q), args...)
 }
 

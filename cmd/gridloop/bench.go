@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -53,6 +55,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	allowRemote := fs.Bool("allow-remote", false, "allow a -url that is not a loopback address")
 	verify := fs.Bool("verify", false, "after the run, check over the API that every acknowledged report exists")
 	seed := fs.Uint64("seed", 0, "random seed (0: from the clock)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process during the gridloop run to this file\n(with -db it covers the in-process server and the clients)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -114,7 +117,12 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	}
 
 	fmt.Fprintf(m.Stdout, "gridloop bench: %s%s, mix %s, %d clients, %s\n", cfg.URL, where, cfg.Mix, cfg.Concurrency, cfg.Duration)
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	res, err := bench.Run(ctx, cfg)
+	stopProfile()
 	if res != nil {
 		res.Print(m.Stdout)
 	}
@@ -212,5 +220,25 @@ func (m *Main) benchServer(ctx context.Context, dsn string, cases int, cfg *benc
 		if err := <-errc; err != nil {
 			fmt.Fprintln(m.Stderr, "bench: serve:", err)
 		}
+	}, nil
+}
+
+// startCPUProfile starts a CPU profile into path (nothing when path is empty); the
+// returned function stops it.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}, nil
 }
