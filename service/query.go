@@ -38,7 +38,8 @@ func (s *Service) CaseEvents(ctx context.Context, p *Principal, code string) ([]
 	return evs, err
 }
 
-// Cases lists the cases matching f inside p's scope, with the total count.
+// Cases lists the cases matching f inside p's scope, with the total count up to
+// store.CountCap+1 ("more than store.CountCap").
 func (s *Service) Cases(ctx context.Context, p *Principal, f store.CaseFilter) ([]gl.Case, int, error) {
 	for _, st := range f.Statuses {
 		if !st.Valid() {

@@ -35,12 +35,14 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	addr := fs.String("addr", "localhost:8080", "listen address")
 	dsn := fs.String("db", defaultDB(), "SQLite file path or postgres:// URL (env GRIDLOOP_DB)")
 	cases := fs.Int("cases", 400, "demo: number of cases to seed")
+	memLimit := fs.Int64("memlimit", defaultMemLimitMiB, "soft memory limit for the Go heap in MiB (0: none); the GOMEMLIMIT\nenvironment variable, when set, takes precedence")
 	if !withDemo {
 		fs.Lookup("cases").Usage = "ignored by serve"
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	setMemoryLimit(*memLimit)
 	svc, err := m.openService(ctx, *dsn)
 	if err != nil {
 		return err

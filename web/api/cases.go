@@ -99,7 +99,9 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request, p *service.Princ
 	for i := range list {
 		items[i] = a.view(&list[i], nil)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	// Past store.CountCap the total is not counted: total_capped says "more than total".
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": min(total, store.CountCap),
+		"total_capped": total > store.CountCap, "limit": f.Limit, "offset": f.Offset})
 	return nil
 }
 

@@ -298,7 +298,7 @@ func (s *Server) scan(ctx context.Context, p *service.Principal, f store.CaseFil
 	var out []gl.Case
 	f.Limit, f.Offset = store.MaxLimit, 0
 	for {
-		list, total, err := s.Svc.Cases(ctx, p, f)
+		list, _, err := s.Svc.Cases(ctx, p, f)
 		if err != nil {
 			return nil, err
 		}
@@ -320,7 +320,7 @@ func (s *Server) scan(ctx context.Context, p *service.Principal, f store.CaseFil
 			}
 		}
 		f.Offset += len(list)
-		if len(list) == 0 || f.Offset >= total {
+		if len(list) < f.Limit { // the last page (the total is only counted up to a cap)
 			return out, nil
 		}
 	}

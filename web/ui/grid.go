@@ -25,6 +25,9 @@ type gridTasksData struct {
 	Total int
 }
 
+// TotalText is the total as shown: "2000+" past store.CountCap.
+func (d gridTasksData) TotalText() string { return countText(d.Total) }
+
 func (u *UI) gridTasks(w http.ResponseWriter, r *http.Request, p *service.Principal) {
 	list, total, err := u.svc.Cases(r.Context(), p, store.CaseFilter{Statuses: taskStatuses, Limit: store.MaxLimit, Order: store.OrderUpdatedDesc})
 	if err != nil {

@@ -49,10 +49,22 @@ type roleQueue struct {
 	Queues []queueCount
 }
 
+// countText shows a count from the store, which counts lists only up to
+// store.CountCap: "2000+" past it.
+func countText(n int) string {
+	if n > store.CountCap {
+		return strconv.Itoa(store.CountCap) + "+"
+	}
+	return strconv.Itoa(n)
+}
+
 type queueCount struct {
 	queue
 	Count int
 }
+
+// CountText is the count as shown: "2000+" past store.CountCap.
+func (q queueCount) CountText() string { return countText(q.Count) }
 
 type workData struct {
 	User  *gl.User
@@ -128,9 +140,12 @@ type casesData struct {
 	Pending    bool
 	Statuses   []gl.Status
 	Page       int
-	Pages      int
+	Pages      int // 0: not known (more than store.CountCap cases)
 	Prev, Next string
 }
+
+// TotalText is the total as shown: "2000+" past store.CountCap.
+func (d casesData) TotalText() string { return countText(d.Total) }
 
 func (u *UI) cases(w http.ResponseWriter, r *http.Request, p *service.Principal) {
 	q := r.URL.Query()
@@ -170,7 +185,9 @@ func (u *UI) cases(w http.ResponseWriter, r *http.Request, p *service.Principal)
 	for _, c := range list {
 		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode], Light: c.Light(cal, now)})
 	}
-	d.Pages = max(1, (d.Total+pageSize-1)/pageSize)
+	if d.Total <= store.CountCap {
+		d.Pages = max(1, (d.Total+pageSize-1)/pageSize)
+	}
 	link := func(n int) string {
 		v := url.Values{}
 		for _, k := range []string{"status", "overdue", "pending"} {
@@ -184,7 +201,7 @@ func (u *UI) cases(w http.ResponseWriter, r *http.Request, p *service.Principal)
 	if d.Page > 1 {
 		d.Prev = link(d.Page - 1)
 	}
-	if d.Page < d.Pages {
+	if d.Page < d.Pages || (d.Pages == 0 && len(list) == pageSize) {
 		d.Next = link(d.Page + 1)
 	}
 	u.render(w, r, http.StatusOK, "cases", "cases.title", d)
