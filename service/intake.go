@@ -17,17 +17,10 @@ package service
 // serialization failure), it is rolled back and every report in it is retried in a
 // transaction of its own, so only the report that causes the failure sees it.
 //
-// The committer is one goroutine per Service on SQLite (one writer), up to Committers
-// on PostgreSQL, started as reports queue up and ended when the queue is empty. A batch
-// closes when it has MaxBatch reports, or after MaxWait once it has one, whichever comes
-// first; while a batch commits, the next one fills. A caller that reports alone (the
-// demo seeder, a quiet night) never waits.
-//
-// On PostgreSQL batches commit side by side, so the case numbers of a batch are
-// reserved before its transaction, in one of their own (the day's counter row would
-// otherwise be locked from one batch's start to its commit, and batches would queue on
-// it). A batch that then fails leaves a gap in the day's numbers; numbers are never
-// given twice.
+// The committer is one goroutine per Service, started by the first report and ended
+// when the queue is empty. A batch closes when it has MaxBatch reports, or after
+// MaxWait once it has one, whichever comes first; while a batch commits, the next one
+// fills. A caller that reports alone (the demo seeder, a quiet night) never waits.
 
 import (
 	"context"
@@ -52,15 +45,11 @@ type GroupCommit struct {
 	// MaxWait is how long a batch waits for more reports once it has one, when the
 	// previous batch showed concurrent callers (default 1ms; negative: never wait).
 	MaxWait time.Duration
-	// Committers is how many batches may commit at once on PostgreSQL (default 4);
-	// SQLite has one writer, so one.
-	Committers int
 }
 
 const (
-	defaultMaxBatch   = 64
-	defaultMaxWait    = time.Millisecond
-	defaultCommitters = 4
+	defaultMaxBatch = 64
+	defaultMaxWait  = time.Millisecond
 	// batchTimeout bounds one batch transaction: it does not run under any one
 	// caller's context, since callers come and go independently.
 	batchTimeout = time.Minute
@@ -86,7 +75,7 @@ type intakeReq struct {
 type committer struct {
 	mu      sync.Mutex
 	queue   []*intakeReq
-	running int           // committer goroutines
+	running bool
 	wake    chan struct{} // a report was queued (capacity 1)
 	last    int           // size of the previous batch
 
@@ -115,12 +104,6 @@ func (s *Service) groupCommit() GroupCommit {
 	if g.MaxWait == 0 {
 		g.MaxWait = defaultMaxWait
 	}
-	if g.Committers <= 0 {
-		g.Committers = defaultCommitters
-	}
-	if s.DB.Dialect() != store.Postgres {
-		g.Committers = 1
-	}
 	return g
 }
 
@@ -140,9 +123,8 @@ func (s *Service) submit(ctx context.Context, r *intakeReq) (*ReportResult, erro
 		q.wake = make(chan struct{}, 1)
 	}
 	q.queue = append(q.queue, r)
-	// Another committer when none runs, or when reports queue up behind the running ones.
-	if q.running == 0 || (q.running < g.Committers && len(q.queue) > q.running) {
-		q.running++
+	if !q.running {
+		q.running = true
 		go s.commitLoop(g)
 	}
 	q.mu.Unlock()
@@ -166,10 +148,7 @@ func (s *Service) commitLoop(g GroupCommit) {
 		q.mu.Lock()
 		n, last := len(q.queue), q.last
 		if n == 0 {
-			q.running--
-			if q.running == 0 {
-				q.last = 0 // after a pause, the first report does not wait
-			}
+			q.running, q.last = false, 0 // after a pause, the first report does not wait
 			q.mu.Unlock()
 			return
 		}
@@ -199,10 +178,6 @@ func (s *Service) commitLoop(g GroupCommit) {
 		}
 		q.mu.Lock()
 		k := min(len(q.queue), g.MaxBatch)
-		if k == 0 { // another committer took them while this one lingered
-			q.mu.Unlock()
-			continue
-		}
 		batch := slices.Clone(q.queue[:k])
 		q.queue = slices.Delete(q.queue, 0, k)
 		q.last = k
@@ -261,50 +236,7 @@ func (s *Service) writeBatch(live []*intakeReq) (err error) {
 			err = gl.Errorf(gl.EINTERNAL, "internal error")
 		}
 	}()
-	if s.DB.Dialect() == store.Postgres {
-		if err := s.reserveCodes(ctx, live); err != nil {
-			return err
-		}
-	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeReports(ctx, tx, live) })
-}
-
-// reserveCodes gives each report of batch its case code, in a transaction of its own
-// (PostgreSQL: see the top of this file). Its commit need not be flushed: the batch's
-// durable commit flushes the log up to it, and a reservation lost in a crash was used
-// by no acknowledged report.
-func (s *Service) reserveCodes(ctx context.Context, batch []*intakeReq) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.AsyncCommit(ctx); err != nil {
-			return err
-		}
-		return assignCodes(ctx, tx, batch)
-	})
-}
-
-// assignCodes reserves the case numbers of reqs, one counter update per day (two days
-// only across midnight), and sets their codes.
-func assignCodes(ctx context.Context, tx *store.Tx, reqs []*intakeReq) error {
-	byDay := map[string][]*intakeReq{}
-	var days []string
-	for _, r := range reqs {
-		if _, ok := byDay[r.day]; !ok {
-			days = append(days, r.day)
-		}
-		byDay[r.day] = append(byDay[r.day], r)
-	}
-	slices.Sort(days) // the same lock order on every node
-	for _, day := range days {
-		rs := byDay[day]
-		seq, err := tx.ReserveCaseSeqs(ctx, day, len(rs))
-		if err != nil {
-			return err
-		}
-		for i, r := range rs {
-			r.c.Code = fmt.Sprintf("%s%05d", day, seq+int64(i))
-		}
-	}
-	return nil
 }
 
 // reset forgets what a failed batch wrote into r, so that it can be written again.
@@ -373,16 +305,26 @@ func (s *Service) writeReports(ctx context.Context, tx *store.Tx, batch []*intak
 		}
 	}
 
-	// 3. Case codes, unless reserved before the transaction (reserveCodes).
+	// 3. Case codes: one counter update per day (two days only across midnight).
 	if len(todo) > 0 {
-		var uncoded []*intakeReq
+		byDay := map[string][]*intakeReq{}
+		var days []string
 		for _, r := range todo {
-			if r.c.Code == "" {
-				uncoded = append(uncoded, r)
+			if _, ok := byDay[r.day]; !ok {
+				days = append(days, r.day)
 			}
+			byDay[r.day] = append(byDay[r.day], r)
 		}
-		if err := assignCodes(ctx, tx, uncoded); err != nil {
-			return err
+		slices.Sort(days) // the same lock order on every node
+		for _, day := range days {
+			rs := byDay[day]
+			seq, err := tx.ReserveCaseSeqs(ctx, day, len(rs))
+			if err != nil {
+				return err
+			}
+			for i, r := range rs {
+				r.c.Code = fmt.Sprintf("%s%05d", day, seq+int64(i))
+			}
 		}
 
 		// 4. Cases, their report events, the hooks.

@@ -276,17 +276,6 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, opts *sql
 // Dialect is the dialect of the database the transaction runs on.
 func (tx *Tx) Dialect() string { return tx.dialect }
 
-// AsyncCommit lets PostgreSQL acknowledge this transaction's commit before its log
-// record is flushed (synchronous_commit off, for this transaction only). Use it only
-// where a later durable commit is what makes the work count. On SQLite it does nothing.
-func (tx *Tx) AsyncCommit(ctx context.Context) error {
-	if tx.dialect != Postgres {
-		return nil
-	}
-	_, err := tx.exec(ctx, `SET LOCAL synchronous_commit = off`)
-	return wrap(err, "async commit", "")
-}
-
 // exec, query and queryRow rebind "?" placeholders for the dialect.
 // On SQLite they run the statement prepared in the pool's cache when there is one.
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
