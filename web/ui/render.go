@@ -87,11 +87,12 @@ type page struct {
 	UserName string // display name of the signed-in staff user, "" when none
 	// Admin and Grid say whether the signed-in user sees the admin and grid worker
 	// links (known on staff pages only).
-	Admin, Grid bool
-	Flash       string
-	Err         string            // form-level error
-	Fields      map[string]string // field name → error message
-	Data        any
+	// Eval, the evaluation and report links (evaluation.read).
+	Admin, Grid, Eval bool
+	Flash             string
+	Err               string            // form-level error
+	Fields            map[string]string // field name → error message
+	Data              any
 
 	u        *UI
 	revealed *service.Reporter // the case page's reporter, revealed (caseReveal)
@@ -178,6 +179,7 @@ func (u *UI) renderPage(w http.ResponseWriter, r *http.Request, status int, name
 	p.UserName = sm.GetString(r.Context(), "display")
 	if pr := principalOf(r); pr != nil {
 		p.Admin, p.Grid = pr.User.HasRole(gl.RoleAdmin), pr.User.HasRole(gl.RoleGridMember)
+		p.Eval = pr.Can(gl.PermEvalRead)
 	}
 	if f := sm.PopString(r.Context(), "flash"); f != "" && p.Flash == "" {
 		p.Flash = f

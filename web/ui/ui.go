@@ -178,6 +178,21 @@ func (u *UI) Routes() []Route {
 		{"GET /public/cases.json", gl.PermPublic, public(u.publicCasesJSON)},
 		{"GET /public/stats", gl.PermPublic, public(u.publicStats)},
 		{"POST /work/notifications/read", gl.PermAccountSelf, u.workRead},
+		// The command dashboard (command.go).
+		{"GET /command", gl.PermEvalRead, u.commandPage},
+		{"GET /command/data.json", gl.PermEvalRead, u.commandData},
+		{"GET /command/events/stream", gl.PermEvalRead, u.commandStream},
+		// Evaluation and reports (evaluation.go).
+		{"GET /evaluation", gl.PermEvalRead, u.evaluationPage},
+		{"GET /evaluation/indicators", gl.PermEvalRead, u.indicatorsPage},
+		{"GET /admin/evaluation", gl.PermAdminEvaluation, u.adminEvaluation},
+		{"POST /admin/evaluation", gl.PermAdminEvaluation, u.adminEvaluationSave},
+		{"GET /reports", gl.PermEvalRead, u.reports},
+		{"GET /reports/evaluation.xlsx", gl.PermEvalRead, u.reportsWorkbook},
+		{"POST /reports/exports", gl.PermExportCases, u.reportsExportStart},
+		{"GET /reports/exports/{id}", gl.PermExportCases, u.reportsExportJob},
+		{"GET /reports/exports/{id}/progress", gl.PermExportCases, u.reportsExportProgress},
+		{"GET /reports/exports/{id}/file", gl.PermExportCases, u.reportsExportFile},
 	}
 }
 
