@@ -35,7 +35,8 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	addr := fs.String("addr", "localhost:8080", "listen address")
 	dsn := fs.String("db", defaultDB(), "SQLite file path or postgres:// URL (env GRIDLOOP_DB)")
 	cases := fs.Int("cases", 400, "demo: number of cases to seed")
-	memLimit := fs.Int64("memlimit", defaultMemLimitMiB, "soft memory limit for the Go heap in MiB (0: none); the GOMEMLIMIT\nenvironment variable, when set, takes precedence")
+	pprofAddr := fs.String("pprof", "", "also serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060;\nloopback addresses only")
+	memLimit := fs.Int64("memlimit", 0, "soft memory limit for the Go heap in MiB (0: none); keep it well above the live heap.\nThe GOMEMLIMIT environment variable, when set, takes precedence")
 	if !withDemo {
 		fs.Lookup("cases").Usage = "ignored by serve"
 	}
@@ -43,6 +44,9 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 		return err
 	}
 	setMemoryLimit(*memLimit)
+	if err := servePprof(*pprofAddr, m.Stderr); err != nil {
+		return err
+	}
 	svc, err := m.openService(ctx, *dsn)
 	if err != nil {
 		return err
