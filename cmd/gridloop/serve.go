@@ -36,6 +36,7 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	dsn := fs.String("db", defaultDB(), "SQLite file path or postgres:// URL (env GRIDLOOP_DB)")
 	cases := fs.Int("cases", 400, "demo: number of cases to seed")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060;\nloopback addresses only")
+	gcPercent := fs.Int("gcpercent", defaultGCPercent, "the Go collector's target heap growth in percent (GOGC); the GOGC environment\nvariable, when set, takes precedence")
 	memLimit := fs.Int64("memlimit", 0, "soft memory limit for the Go heap in MiB (0: none); keep it well above the live heap.\nThe GOMEMLIMIT environment variable, when set, takes precedence")
 	if !withDemo {
 		fs.Lookup("cases").Usage = "ignored by serve"
@@ -43,7 +44,7 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	setMemoryLimit(*memLimit)
+	tuneGC(*gcPercent, *memLimit)
 	if err := servePprof(*pprofAddr, m.Stderr); err != nil {
 		return err
 	}
