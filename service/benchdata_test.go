@@ -416,7 +416,7 @@ func generateBenchData(ctx context.Context, svc *service.Service, bc *benchCity,
 			cats := map[store.CategoryMonth]int64{}
 			for _, h := range hs {
 				month := evaluation.PeriodStart(evaluation.Month, h.c.CreatedAt, g.loc).Format("2006-01-02")
-				cats[store.CategoryMonth{Month: month, Category: h.c.CategoryCode}]++
+				cats[store.CategoryMonth{Month: month, Category: h.c.CategoryCode, Area: h.c.AreaCode}]++
 			}
 			if err := tx.AddCategoryMonths(ctx, cats); err != nil {
 				return err

@@ -315,7 +315,7 @@ func (s *Service) dashTrend(ctx context.Context, tx *store.Tx, p *Principal, d *
 	for _, q := range scopeSeries(p, store.RollupQuery{Period: evaluation.Day, From: first.Format("2006-01-02"),
 		To: d.Today, GroupBy: store.GroupStart,
 		Fields: []string{"reported", "registered", "dispatched", "handled", "closed", "overdue"}}) {
-		rows, err := tx.Rollups(ctx, q)
+		rows, err := s.cachedRollups(ctx, tx, q)
 		if err != nil {
 			return err
 		}
@@ -338,11 +338,17 @@ func (s *Service) dashTrend(ctx context.Context, tx *store.Tx, p *Principal, d *
 func (s *Service) dashCategories(ctx context.Context, tx *store.Tx, p *Principal, d *Dashboard, _, month time.Time) error {
 	var rows []store.CategoryCount
 	var err error
-	if scopeName(p) == "city" {
+	switch scopeName(p) {
+	case "city":
 		// Kept per month and category in the events' transactions.
 		rows, err = tx.TopCategoriesOfMonth(ctx, d.MonthStart, TopCategoryCount)
-	} else {
-		// Inside a scope: the month's cases in the scope, through the index on created_at.
+	case "area":
+		// Kept per month, area and category in the same transactions.
+		f := p.scope(store.CaseFilter{})
+		rows, err = tx.TopCategoriesOfMonthIn(ctx, d.MonthStart, f.AreaPrefixes, TopCategoryCount)
+	default:
+		// A department scope: the month's cases of the departments (their case_depts
+		// rows); with an area scope too, the month's cases through the index on created_at.
 		until := month.AddDate(0, 1, 0)
 		rows, err = tx.TopCategories(ctx, p.scope(store.CaseFilter{Since: &month, Until: &until}), TopCategoryCount)
 	}
@@ -376,7 +382,7 @@ func (s *Service) dashCategories(ctx context.Context, tx *store.Tx, p *Principal
 // dashRanking ranks the top-level departments (with their subtrees) this month, or, for
 // a user with a department scope, the departments of the scope.
 func (s *Service) dashRanking(ctx context.Context, tx *store.Tx, p *Principal, d *Dashboard, _, month time.Time) error {
-	rows, err := tx.Rollups(ctx, store.RollupQuery{Dim: evaluation.DimDepartment, Period: evaluation.Month, From: d.MonthStart})
+	rows, err := s.cachedRollups(ctx, tx, store.RollupQuery{Dim: evaluation.DimDepartment, Period: evaluation.Month, From: d.MonthStart})
 	if err != nil {
 		return err
 	}
@@ -476,26 +482,28 @@ func (s *Service) dashHeat(ctx context.Context, tx *store.Tx, p *Principal, d *D
 		}
 		prefixes = p.User.AreaScope
 	}
+	sums, err := s.cachedSumByID(ctx, tx, store.RollupQuery{Dim: evaluation.DimGrid, Period: evaluation.Day, From: from, To: d.Today,
+		IDPrefixes: prefixes, NonZero: []string{"reported"}}, "reported")
+	if err != nil {
+		return err
+	}
+	// A unit grid's code is its community's code and 3 digits, and a case has an area
+	// exactly when it has a grid (the area comes from the grid): the communities' counts
+	// are the sums of their grids'.
+	communities := map[string]int64{}
+	for _, id := range slices.Sorted(mapsKeys(sums)) {
+		d.Heat.Grids = append(d.Heat.Grids, HeatCell{Code: id, Count: sums[id]})
+		if len(id) == 15 {
+			communities[id[:12]] += sums[id]
+		}
+	}
 	l := s.loc()
-	for _, part := range []struct {
-		dim   evaluation.Dimension
-		n     int
-		cells *[]HeatCell
-	}{{evaluation.DimGrid, 0, &d.Heat.Grids}, {evaluation.DimArea, 12, &d.Heat.Communities}} {
-		sums, err := tx.SumByID(ctx, store.RollupQuery{Dim: part.dim, Period: evaluation.Day, From: from, To: d.Today,
-			IDPrefixes: prefixes, IDLen: part.n, NonZero: []string{"reported"}}, "reported")
-		if err != nil {
-			return err
+	for _, id := range slices.Sorted(mapsKeys(communities)) {
+		cell := HeatCell{Code: id, Count: communities[id]}
+		if a, ok := l.areas[id]; ok {
+			cell.Name = a.Name
 		}
-		for _, id := range slices.Sorted(mapsKeys(sums)) {
-			cell := HeatCell{Code: id, Count: sums[id]}
-			if part.dim == evaluation.DimArea {
-				if a, ok := l.areas[id]; ok {
-					cell.Name = a.Name
-				}
-			}
-			*part.cells = append(*part.cells, cell)
-		}
+		d.Heat.Communities = append(d.Heat.Communities, cell)
 	}
 	return nil
 }

@@ -41,9 +41,9 @@ func (s *Service) rollupHook(ctx context.Context, tx *store.Tx, changes []Change
 			}
 			month := evaluation.PeriodStart(evaluation.Month, ch.After.CreatedAt, loc).Format("2006-01-02")
 			if ch.Before != nil {
-				cats[store.CategoryMonth{Month: month, Category: ch.Before.CategoryCode}]--
+				cats[store.CategoryMonth{Month: month, Category: ch.Before.CategoryCode, Area: ch.Before.AreaCode}]--
 			}
-			cats[store.CategoryMonth{Month: month, Category: ch.After.CategoryCode}]++
+			cats[store.CategoryMonth{Month: month, Category: ch.After.CategoryCode, Area: ch.After.AreaCode}]++
 		}
 		d := evaluation.Deltas(b, *ch.Event, loc)
 		if merged == nil {

@@ -45,6 +45,8 @@ type Service struct {
 	exports exportJobs // export jobs running and done (export.go)
 
 	citizen citizen // similar cases, follow-ups, notifications (citizen.go)
+
+	rollupCache rollupCache // large rollup reads, keyed on the rollups' version (rollupcache.go)
 }
 
 // New returns a Service over db with the default policy, and loads its caches.

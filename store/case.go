@@ -237,29 +237,51 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *gridloop.Case) error {
 	return tx.writeCaseDepts(ctx, c, true)
 }
 
-// writeCaseDepts makes case_depts hold the departments of c's assignments.
+// writeCaseDepts makes case_depts hold the departments of c's assignments, each row with
+// the case's status, created_at, category and overdue flag (the department-scoped
+// dashboard counts from them: migrations/*/00012_dashboard_scope.sql). Every write of a
+// case row calls it in the same transaction (InsertCase, UpdateCase; InsertCases through
+// insertCaseDepts), so the copies never differ from the case. On an update (replace) the
+// rows of departments no longer on the case go, and the others are rewritten only when a
+// copied column changed.
 func (tx *Tx) writeCaseDepts(ctx context.Context, c *gridloop.Case, replace bool) error {
-	if replace {
-		if _, err := tx.exec(ctx, `DELETE FROM case_depts WHERE case_id = ?`, c.ID); err != nil {
-			return fmt.Errorf("store: case %s departments: %w", c.Code, err)
-		}
-	}
 	var depts []int64
 	for _, a := range c.Assignments {
 		if a.DeptID != 0 && !slices.Contains(depts, a.DeptID) {
 			depts = append(depts, a.DeptID)
 		}
 	}
+	if replace {
+		q := `DELETE FROM case_depts WHERE case_id = ?`
+		args := []any{c.ID}
+		if len(depts) > 0 {
+			q += ` AND dept_id NOT IN (` + placeholders(len(depts)) + `)`
+			for _, d := range depts {
+				args = append(args, d)
+			}
+		}
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: case %s departments: %w", c.Code, err)
+		}
+	}
 	if len(depts) == 0 {
 		return nil
 	}
 	values := make([]string, len(depts))
-	args := make([]any, 0, 2*len(depts))
+	args := make([]any, 0, 6*len(depts))
+	created := tx.timeArg(c.CreatedAt)
 	for i, d := range depts {
-		values[i] = "(?, ?)"
-		args = append(args, c.ID, d)
+		values[i] = "(?, ?, ?, ?, ?, ?)"
+		args = append(args, c.ID, d, string(c.Status), created, c.CategoryCode, c.Overdue)
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO case_depts (case_id, dept_id) VALUES `+strings.Join(values, ", "), args...); err != nil {
+	q := `INSERT INTO case_depts (case_id, dept_id, status, created_at, category_code, overdue) VALUES ` + strings.Join(values, ", ")
+	if replace {
+		q += ` ON CONFLICT (case_id, dept_id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at,
+			category_code = excluded.category_code, overdue = excluded.overdue
+			WHERE case_depts.status <> excluded.status OR case_depts.created_at <> excluded.created_at
+				OR case_depts.category_code <> excluded.category_code OR case_depts.overdue <> excluded.overdue`
+	}
+	if _, err := tx.exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: case %s departments: %w", c.Code, err)
 	}
 	return nil

@@ -204,8 +204,9 @@ func (tx *Tx) Followers(ctx context.Context, caseID int64) ([]Follower, error) {
 }
 
 // duplicatesQuery runs on every event of a case (the notification hook asks who follows
-// it). duplicate_of <> '' lets the planner use the partial index cases_duplicate_of (it
-// cannot tell that a bound code is never ''); without it, every merged case was read.
+// it). Its "duplicate_of <> empty string" lets the planner use the partial index
+// cases_duplicate_of (it cannot tell that a bound code is never empty); without it, every
+// merged case was read.
 const duplicatesQuery = `SELECT ` + caseColumns + ` FROM cases WHERE duplicate_of = ? AND duplicate_of <> '' AND status = ? ORDER BY id`
 
 // Duplicates returns the cases merged into the case with code (status merged,

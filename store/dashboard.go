@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gridloop/gridloop"
 )
@@ -12,13 +13,53 @@ import (
 // cases_created_summary (index-only), the open statuses on the index that starts with
 // status, and the open overdue cases on the partial index cases_overdue_open. Figures
 // over longer periods come from the rollups.
+//
+// Inside a department scope (deptOnly) the queries read the departments' rows of
+// case_depts, which carry the case's status, created_at, category and overdue flag
+// (00012_dashboard_scope.sql): the open or overdue cases of a department are a range of
+// case_depts_open, its cases of a day or a month a range of case_depts_created. A case
+// held by several of the departments has a row for each: the counts take each case once.
 
-// dashWhere is where for the dashboard's counts. On SQLite a department filter is
-// written "+id IN (SELECT case_id …)": the unary plus keeps the planner from driving the
-// query by the department's case ids (a primary-key lookup per case, tens of thousands
-// of them) and makes it scan the bounded index of the query (a day, a month, the open or
-// overdue cases) and probe the department's case ids, collected once.
-func (tx *Tx) dashWhere(f CaseFilter, skipStatus, skipOverdue bool, extra ...string) (string, []any) {
+// deptOnly reports whether f selects by departments alone (the dashboard's time range
+// aside), so that the department's case_depts rows answer.
+func deptOnly(f CaseFilter) bool {
+	return len(f.DeptIDs) > 0 && len(f.AreaPrefixes) == 0 && f.CategoryCode == "" && f.ReporterID == 0 &&
+		strings.TrimSpace(f.Query) == ""
+}
+
+// deptRows is the condition on case_depts of f's departments (and f's time range), and
+// its arguments.
+func (tx *Tx) deptRows(f CaseFilter, extra ...string) (string, []any) {
+	conds := append([]string{`dept_id IN (` + placeholders(len(f.DeptIDs)) + `)`}, extra...)
+	args := make([]any, 0, len(f.DeptIDs)+2)
+	for _, d := range f.DeptIDs {
+		args = append(args, d)
+	}
+	if f.Since != nil {
+		conds = append(conds, `created_at >= ?`)
+		args = append(args, tx.timeArg(*f.Since))
+	}
+	if f.Until != nil {
+		conds = append(conds, `created_at < ?`)
+		args = append(args, tx.timeArg(*f.Until))
+	}
+	return strings.Join(conds, ` AND `), args
+}
+
+// openDeptRows is the predicate of the partial index case_depts_open, word for word.
+const openDeptRows = `status NOT IN ('closed', 'rejected', 'merged', 'withdrawn')`
+
+// dashWhere is where for the dashboard's counts in a scope that deptOnly does not take
+// (departments and areas together). On SQLite a department filter is written "+id IN
+// (SELECT case_id …)": the unary plus keeps the planner from driving the query by the
+// department's case ids (a primary-key lookup per case, tens of thousands of them) and
+// makes it scan the bounded index of the query (a day, a month, the open or overdue
+// cases) and probe the department's case ids, collected once.
+//
+// For a short range (a day's cases) the department's case ids cost more to collect than
+// probing case_depts by each case: few says so, and the filter becomes a correlated
+// EXISTS.
+func (tx *Tx) dashWhere(f CaseFilter, few, skipStatus, skipOverdue bool, extra ...string) (string, []any) {
 	depts := f.DeptIDs
 	if tx.dialect != SQLite || len(depts) == 0 {
 		return tx.where(f, skipStatus, skipOverdue, extra...)
@@ -26,6 +67,9 @@ func (tx *Tx) dashWhere(f CaseFilter, skipStatus, skipOverdue bool, extra ...str
 	f.DeptIDs = nil
 	where, args := tx.where(f, skipStatus, skipOverdue, extra...)
 	cond := `+id IN (SELECT case_id FROM case_depts WHERE dept_id IN (` + placeholders(len(depts)) + `))`
+	if few {
+		cond = `EXISTS (SELECT 1 FROM case_depts cd WHERE cd.case_id = cases.id AND cd.dept_id IN (` + placeholders(len(depts)) + `))`
+	}
 	if where == "" {
 		where = " WHERE " + cond
 	} else {
@@ -45,9 +89,18 @@ type StatusChannelCount struct {
 }
 
 // CountByStatusChannel counts the cases f selects by status and channel. Set f.Since
-// and f.Until: the count reads that range of created_at.
+// and f.Until to a short range (a day): the count reads that range of created_at.
 func (tx *Tx) CountByStatusChannel(ctx context.Context, f CaseFilter) ([]StatusChannelCount, error) {
-	where, args := tx.dashWhere(f, false, false)
+	var where string
+	var args []any
+	if deptOnly(f) && len(f.Statuses) == 0 && f.Overdue == nil {
+		// The departments' cases of the range (case_depts_created), each looked up once.
+		var cond string
+		cond, args = tx.deptRows(f)
+		where = ` WHERE id IN (SELECT case_id FROM case_depts WHERE ` + cond + `)`
+	} else {
+		where, args = tx.dashWhere(f, true, false, false)
+	}
 	rows, err := tx.query(ctx, `SELECT status, channel, count(*) FROM cases`+where+` GROUP BY status, channel`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: count cases by status and channel: %w", err)
@@ -73,8 +126,20 @@ type CategoryCount struct {
 // TopCategories returns the limit categories with the most cases f selects, most first.
 // Set f.Since and f.Until.
 func (tx *Tx) TopCategories(ctx context.Context, f CaseFilter, limit int) ([]CategoryCount, error) {
-	where, args := tx.dashWhere(f, false, false)
-	rows, err := tx.query(ctx, `SELECT category_code, count(*) AS n FROM cases`+where+
+	var from string
+	var args []any
+	if deptOnly(f) && len(f.Statuses) == 0 && f.Overdue == nil {
+		// The departments' rows of the range, with the category (case_depts_created,
+		// covering).
+		var cond string
+		cond, args = tx.deptRows(f)
+		from = `(SELECT ` + distinct(f.DeptIDs) + `case_id, category_code FROM case_depts WHERE ` + cond + `) AS d`
+	} else {
+		var where string
+		where, args = tx.dashWhere(f, false, false, false)
+		from = `cases` + where
+	}
+	rows, err := tx.query(ctx, `SELECT category_code, count(*) AS n FROM `+from+
 		` GROUP BY category_code ORDER BY n DESC, category_code LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: top categories: %w", err)
@@ -111,8 +176,21 @@ func (tx *Tx) CountOpenByStatus(ctx context.Context, f CaseFilter) (map[gridloop
 	if tx.dialect == SQLite && len(f.AreaPrefixes) > 0 {
 		status = `+status IN (`
 	}
-	where, args := tx.dashWhere(f, true, false, status+placeholders(len(openStatuses))+`)`)
-	rows, err := tx.query(ctx, `SELECT status, count(*) FROM cases`+where+` GROUP BY status`, append(append([]any{}, openStatuses...), args...)...)
+	var q string
+	var args []any
+	if deptOnly(f) && f.Overdue == nil {
+		// The departments' open rows by status (case_depts_open, covering).
+		var cond string
+		cond, args = tx.deptRows(f, openDeptRows)
+		q = `SELECT status, count(*) FROM (SELECT ` + distinct(f.DeptIDs) + `case_id, status FROM case_depts WHERE ` + cond +
+			`) AS d GROUP BY status`
+	} else {
+		var where string
+		where, args = tx.dashWhere(f, false, true, false, status+placeholders(len(openStatuses))+`)`)
+		args = append(append([]any{}, openStatuses...), args...)
+		q = `SELECT status, count(*) FROM cases` + where + ` GROUP BY status`
+	}
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: count open cases: %w", err)
 	}
@@ -136,9 +214,20 @@ var overdueOpen = []string{`overdue`, `status NOT IN ('closed', 'rejected', 'mer
 // OverdueOpen returns up to limit of the open cases f selects that are flagged overdue,
 // earliest deadline first, and how many there are (f.Statuses and f.Overdue ignored).
 func (tx *Tx) OverdueOpen(ctx context.Context, f CaseFilter, limit int) ([]gridloop.Case, int, error) {
-	where, args := tx.dashWhere(f, true, true, overdueOpen...)
+	var where, count string
+	var args []any
+	if deptOnly(f) {
+		// The departments' open rows flagged overdue (case_depts_open), and their cases.
+		var cond string
+		cond, args = tx.deptRows(f, openDeptRows, `overdue = TRUE`)
+		count = `SELECT count(` + distinct(f.DeptIDs) + `case_id) FROM case_depts WHERE ` + cond
+		where = ` WHERE id IN (SELECT case_id FROM case_depts WHERE ` + cond + `)`
+	} else {
+		where, args = tx.dashWhere(f, false, true, true, overdueOpen...)
+		count = `SELECT count(*) FROM cases` + where
+	}
 	var total int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM cases`+where, args...).Scan(&total); err != nil {
+	if err := tx.queryRow(ctx, count, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count overdue cases: %w", err)
 	}
 	if total == 0 {
@@ -149,6 +238,14 @@ func (tx *Tx) OverdueOpen(ctx context.Context, f CaseFilter, limit int) ([]gridl
 		return nil, 0, fmt.Errorf("store: overdue cases: %w", err)
 	}
 	return cases, total, nil
+}
+
+// distinct is "DISTINCT " when a case may have a row for more than one of depts.
+func distinct(depts []int64) string {
+	if len(depts) > 1 {
+		return "DISTINCT "
+	}
+	return ""
 }
 
 // CasesByIDs returns the cases with ids (unknown ids left out), by id.

@@ -210,14 +210,8 @@ func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
 	inner := `SELECT ` + keySel + `, ` + strings.Join(sel, ", ") + ` FROM ` + table +
 		` WHERE ` + strings.Join(conds, ` AND `) + tail
 	var out []RollupRow
-	// SQLite always hands rows over packed into one string (see rollupsPacked);
-	// PostgreSQL when they are narrow: handing over a row costs pgx about as much as
-	// its columns, and building the string costs the server by the column.
-	if tx.dialect == SQLite || len(fields) <= 16 {
-		out, err = tx.rollupsPacked(ctx, q, inner, args, len(fields), idx)
-	} else {
-		out, err = tx.rollupRows(ctx, q, inner, args, len(fields), idx)
-	}
+	// Packed into one string (ranking.go); inner for the fallback.
+	out, err = tx.rollupsRead(ctx, q, table, conds, args, fields, idx, inner)
 	if err != nil {
 		return nil, fmt.Errorf("store: rollups: %w", err)
 	}
@@ -238,7 +232,15 @@ func (tx *Tx) SumByID(ctx context.Context, q RollupQuery, field string) (map[str
 		return nil, err
 	}
 	// Bucket by bucket as one string, summed here: no sort or hash in the database, and
-	// one value handed over instead of thousands of rows (see rollupsPacked).
+	// one value handed over instead of thousands of rows (ranking.go).
+	sums, ok, err := tx.sumByID(ctx, field, table+` WHERE `+strings.Join(conds, ` AND `), args)
+	if err != nil {
+		return nil, fmt.Errorf("store: sum rollups: %w", err)
+	}
+	if ok {
+		return sums, nil
+	}
+	// A value SQLite's char() cannot carry: as decimal text.
 	var packed sql.NullString
 	err = tx.queryRow(ctx, tx.packSQL([]string{`id`, field}, table+` WHERE `+strings.Join(conds, ` AND `)), args...).Scan(&packed)
 	if err != nil {
@@ -316,36 +318,6 @@ func (tx *Tx) rollupWhere(q RollupQuery) (string, []string, []any, error) {
 		}
 	}
 	return table, conds, args, nil
-}
-
-// rollupRows reads the rows of the rollup query q, row by row.
-func (tx *Tx) rollupRows(ctx context.Context, q RollupQuery, sqlText string, args []any, n int, idx []int) ([]RollupRow, error) {
-	rows, err := tx.query(ctx, sqlText, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []RollupRow
-	var c evaluation.Counters
-	all := c.Fields()
-	var start, id string
-	dest := make([]any, 2+n)
-	dest[0], dest[1] = &start, &id
-	for i, j := range idx {
-		dest[2+i] = all[j]
-	}
-	for rows.Next() {
-		c = evaluation.Counters{}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		r := RollupRow{Key: evaluation.Key{Dim: q.Dim, Period: q.Period, Start: start, ID: id}, Counters: c}
-		if q.GroupBy == GroupByID {
-			r.Key.Start = q.From
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // rollupsPacked reads the rows of the rollup query q as one string: SQLite joins each
@@ -466,8 +438,10 @@ func (tx *Tx) CountRollups(ctx context.Context, staging bool) (int64, error) {
 
 // TruncateRollups empties the live rollups.
 func (tx *Tx) TruncateRollups(ctx context.Context) error {
-	if _, err := tx.exec(ctx, `DELETE FROM `+rollupsLive); err != nil {
-		return fmt.Errorf("store: truncate rollups: %w", err)
+	for _, q := range []string{`DELETE FROM ` + rollupsLive, bumpRollupsGeneration} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return fmt.Errorf("store: truncate rollups: %w", err)
+		}
 	}
 	return nil
 }
@@ -489,6 +463,7 @@ func (tx *Tx) SwapRollups(ctx context.Context) error {
 		`DELETE FROM ` + rollupsLive,
 		`INSERT INTO ` + rollupsLive + ` (` + cols + `) SELECT ` + cols + ` FROM ` + rollupsStaging,
 		`DELETE FROM ` + rollupsStaging,
+		bumpRollupsGeneration,
 	} {
 		if _, err := tx.exec(ctx, q); err != nil {
 			return fmt.Errorf("store: swap rollups: %w", err)
