@@ -395,15 +395,24 @@ func (tx *Tx) where(f CaseFilter, skipStatus, skipOverdue bool, extra ...string)
 	}
 	if len(f.DeptIDs) > 0 {
 		if !skipStatus && openOnly(f.Statuses) {
-			// A work list (open states only: few cases in any city) probes each
-			// candidate's departments; the IN form would read every case_depts row of
-			// the departments, closed cases and all (issue #8: 0.8 s at 1M cases).
-			conds = append(conds, `EXISTS (SELECT 1 FROM case_depts d WHERE d.case_id = cases.id AND d.dept_id IN (`+placeholders(len(f.DeptIDs))+`))`)
+			// A work list (open states only): the departments' cases in those states are
+			// a range of the partial index case_depts_open, whose predicate the query
+			// repeats word for word (issue #8: a handler's list probed every open case
+			// of the states, 12 ms of CPU at 1M cases; before that, reading every
+			// case_depts row of the departments, closed cases and all, 0.8 s).
+			conds = append(conds, `id IN (SELECT case_id FROM case_depts WHERE dept_id IN (`+placeholders(len(f.DeptIDs))+
+				`) AND status IN (`+placeholders(len(f.Statuses))+`) AND `+openDeptRows+`)`)
+			for _, d := range f.DeptIDs {
+				args = append(args, d)
+			}
+			for _, st := range f.Statuses {
+				args = append(args, string(st))
+			}
 		} else {
 			conds = append(conds, `id IN (SELECT case_id FROM case_depts WHERE dept_id IN (`+placeholders(len(f.DeptIDs))+`))`)
-		}
-		for _, d := range f.DeptIDs {
-			args = append(args, d)
+			for _, d := range f.DeptIDs {
+				args = append(args, d)
+			}
 		}
 	}
 	if f.Overdue != nil && !skipOverdue {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
 )
 
@@ -22,6 +23,16 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		{"capped count of a work list", `SELECT count(*) FROM (SELECT 1 FROM cases WHERE status IN (?) LIMIT ?) AS capped`,
 			[]any{"reported", CountCap + 1}, "cases_status_created"},
 	}
+	view(t, db, func(tx *Tx) error {
+		// A handler's work list: the department's open cases in two states, by deadline.
+		where, args := tx.where(CaseFilter{DeptIDs: []int64{7}, Statuses: []gridloop.Status{gridloop.StatusDispatched, gridloop.StatusHandling}}, false, false)
+		tests = append(tests, struct {
+			name, query string
+			args        []any
+			wantIndex   string
+		}{"a department's work list", `SELECT id FROM cases` + where + ` ORDER BY ` + caseOrders[OrderDueAsc] + ` LIMIT 20`, args, "case_depts_open"})
+		return nil
+	})
 	for _, tt := range tests {
 		view(t, db, func(tx *Tx) error {
 			rows, err := tx.query(t.Context(), `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
