@@ -15,9 +15,16 @@ package service
 // is on its way: the next query looks for it once it has committed. Otherwise a query
 // syncs when the last sync is older than similarStale, and jobs.Citizen syncs every few
 // seconds.
+//
+// The texts are not kept in memory (at 1,000,000 cases, 50,000 open, they were a fifth of
+// the server's heap): the index keeps each case's MinHash signature and n-gram count and
+// reads the descriptions of the few candidates it compares exactly from the store, in one
+// query, with their addresses for the answer (caseTexts); simIndex keeps a hash of each
+// description to tell a change.
 
 import (
 	"context"
+	"hash/maphash"
 	"math"
 	"runtime"
 	"slices"
@@ -37,6 +44,8 @@ const (
 	buildWindow  = 1000            // the last ids checked for gaps when building
 	maxGaps      = 20000
 	maxHints     = 10000
+	// similarLoadTimeout bounds a query's read of its candidates' texts.
+	similarLoadTimeout = 2 * time.Second
 	// SimilarLimit is the most matches Similar returns.
 	SimilarLimit = 10
 )
@@ -60,7 +69,33 @@ type simState struct {
 type simIndex struct {
 	ix   *similar.Index
 	mu   sync.RWMutex
-	docs map[int64]store.CaseDoc
+	docs map[int64]simCase
+}
+
+// simCase is what simIndex keeps of an open case to filter and show a match without
+// reading the case again: a store.CaseDoc without its texts (the description and address
+// are read when needed), with a hash of the description to tell when it changed.
+type simCase struct {
+	ID           int64
+	Code         string
+	Status       gl.Status
+	CategoryCode string
+	AreaCode     string
+	Lat, Lng     float64
+	Depts        []int64
+	Interest     int
+	CreatedAt    time.Time
+	DescHash     uint64 // descHash(Description)
+}
+
+// descSeed makes descHash fixed for the life of the process (the hashes are never stored).
+var descSeed = maphash.MakeSeed()
+
+func descHash(s string) uint64 { return maphash.String(descSeed, s) }
+
+func newSimCase(d store.CaseDoc) simCase {
+	return simCase{ID: d.ID, Code: d.Code, Status: d.Status, CategoryCode: d.CategoryCode, AreaCode: d.AreaCode,
+		Lat: d.Lat, Lng: d.Lng, Depts: d.Depts, Interest: d.Interest, CreatedAt: d.CreatedAt, DescHash: descHash(d.Description)}
 }
 
 // SimilarStats says how the index is doing, for tests and /metrics.
@@ -178,11 +213,23 @@ func (s *Service) similarNeedsSync() bool {
 func (s *Service) buildSimilar(ctx context.Context) error {
 	st := &s.citizen.sim
 	start := time.Now()
-	x := &simIndex{docs: map[int64]store.CaseDoc{}, ix: similar.NewIndex(similar.Options{
+	x := &simIndex{docs: map[int64]simCase{}, ix: similar.NewIndex(similar.Options{
 		RadiusMeters: s.similarRadius,
 		Limit:        4 * SimilarLimit, // room for the matches a caller may not see
+		Texts:        s.similarTexts,
 	})}
-	var docs []store.CaseDoc
+	// The cases stream from the store to workers that Add them (the n-gram and MinHash
+	// work runs outside the index's lock): no more than a few of their texts are held at
+	// a time.
+	ch := make(chan similar.Doc, 256)
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for d := range ch {
+				x.ix.Add(d)
+			}
+		})
+	}
 	var top int64
 	seen := map[int64]bool{}
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
@@ -198,28 +245,15 @@ func (s *Service) buildSimilar(ctx context.Context) error {
 			seen[r.ID] = true
 		}
 		return tx.EachOpenCaseDoc(ctx, func(d store.CaseDoc) error {
-			docs = append(docs, d)
+			x.docs[d.ID] = newSimCase(d)
+			ch <- simDoc(d)
 			return nil
 		})
 	})
+	close(ch)
+	wg.Wait()
 	if err != nil {
 		return err
-	}
-	// The n-gram and MinHash work of Add runs outside the index's lock: spread it.
-	workers := max(1, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(docs); i += workers {
-				x.ix.Add(simDoc(docs[i]))
-			}
-		}()
-	}
-	wg.Wait()
-	for _, d := range docs {
-		x.docs[d.ID] = d
 	}
 	now := time.Now()
 	st.gaps = map[int64]time.Time{}
@@ -233,7 +267,7 @@ func (s *Service) buildSimilar(ctx context.Context) error {
 	st.lastSync.Store(now.UnixNano())
 	st.builds.Add(1)
 	s.forgetHints(top)
-	s.Logger.Info("similar cases: index built", "cases", len(docs), "took", time.Since(start).Round(time.Millisecond))
+	s.Logger.Info("similar cases: index built", "cases", len(x.docs), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -338,10 +372,11 @@ func (s *Service) forgetHints(watermark int64) {
 
 // apply puts d in the index if it is open, else takes it out.
 func (x *simIndex) apply(d store.CaseDoc) {
+	c := newSimCase(d)
 	x.mu.Lock()
 	old, had := x.docs[d.ID]
 	if d.Status.Open() {
-		x.docs[d.ID] = d
+		x.docs[d.ID] = c
 	} else {
 		delete(x.docs, d.ID)
 	}
@@ -351,13 +386,45 @@ func (x *simIndex) apply(d store.CaseDoc) {
 		if had {
 			x.ix.Remove(d.ID)
 		}
-	case !had || old.Description != d.Description || old.Lat != d.Lat || old.Lng != d.Lng || old.CategoryCode != d.CategoryCode:
+	case !had || old.DescHash != c.DescHash || old.Lat != d.Lat || old.Lng != d.Lng || old.CategoryCode != d.CategoryCode:
 		x.ix.Add(simDoc(d))
 	}
 }
 
 func simDoc(d store.CaseDoc) similar.Doc {
 	return similar.Doc{ID: d.ID, Code: d.Code, Lat: d.Lat, Lng: d.Lng, CategoryCode: d.CategoryCode, Text: d.Description}
+}
+
+// similarTexts is the index's similar.Options.Texts, for a query without a loader of its
+// own (Similar has one, to read with the query's context and get the addresses too).
+func (s *Service) similarTexts(ids []int64) map[int64]string {
+	return descriptions(s.caseTexts(context.Background(), ids))
+}
+
+func descriptions(texts map[int64]store.CaseText) map[int64]string {
+	out := make(map[int64]string, len(texts))
+	for id, t := range texts {
+		out[id] = t.Description
+	}
+	return out
+}
+
+// caseTexts reads the descriptions and addresses of the candidates a query compares
+// exactly (at most 64), in one query, within similarLoadTimeout. On an error it logs and
+// returns what it has (nothing): those candidates are left out of the answer.
+func (s *Service) caseTexts(ctx context.Context, ids []int64) map[int64]store.CaseText {
+	tctx, cancel := context.WithTimeout(ctx, similarLoadTimeout)
+	defer cancel()
+	var texts map[int64]store.CaseText
+	err := s.DB.View(tctx, func(tx *store.Tx) error {
+		var err error
+		texts, err = tx.CaseTexts(tctx, ids)
+		return err
+	})
+	if err != nil && ctx.Err() == nil { // (not when the caller has gone)
+		s.Logger.Warn("similar cases: reading the candidates' texts failed", "cases", len(ids), "err", err)
+	}
+	return texts
 }
 
 // SimilarCase is an open case that is probably the same problem. For the public
@@ -412,7 +479,17 @@ func (s *Service) Similar(ctx context.Context, p *Principal, q SimilarQuery) ([]
 		return nil, err
 	}
 	public := p == nil || (p.User == nil && !p.System)
-	matches := x.ix.Similar(similar.Doc{ID: q.ExcludeID, Lat: q.Lat, Lng: q.Lng, CategoryCode: q.CategoryCode, Text: q.Text})
+	// The index reads the texts of the candidates it compares; the addresses of the same
+	// cases come with them, for the answer.
+	var texts map[int64]store.CaseText
+	matches := x.ix.SimilarWith(similar.Doc{ID: q.ExcludeID, Lat: q.Lat, Lng: q.Lng, CategoryCode: q.CategoryCode, Text: q.Text},
+		func(ids []int64) map[int64]string {
+			texts = s.caseTexts(ctx, ids)
+			return descriptions(texts)
+		})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	out := make([]SimilarCase, 0, min(len(matches), SimilarLimit))
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -427,14 +504,15 @@ func (s *Service) Similar(ctx context.Context, p *Principal, q SimilarQuery) ([]
 		if !public && !p.canSee(docCase(d)) {
 			continue
 		}
+		// The description is the one the index compared, read from the store just now.
 		sc := SimilarCase{Code: d.Code, Status: d.Status, StatusLabel: d.Status.Label("zh"), CategoryCode: d.CategoryCode,
-			Description: d.Description, Address: d.Address, DistanceM: int(math.Round(m.Distance)),
+			Description: m.Doc.Text, Address: texts[d.ID].Address, DistanceM: int(math.Round(m.Distance)),
 			Score: round2(m.Score), TextSim: round2(m.TextSim), Interest: d.Interest, CreatedAt: d.CreatedAt}
 		if c, ok := cats[d.CategoryCode]; ok {
 			sc.Category = c.Name
 		}
 		if public {
-			sc.Description = maskPersonal(d.Description, "")
+			sc.Description = maskPersonal(sc.Description, "")
 		}
 		out = append(out, sc)
 		if len(out) == SimilarLimit {
@@ -470,7 +548,7 @@ func (s *Service) SimilarTo(ctx context.Context, p *Principal, code string) ([]S
 }
 
 // docCase is as much of a case as Principal.canSee reads.
-func docCase(d store.CaseDoc) *gl.Case {
+func docCase(d simCase) *gl.Case {
 	c := &gl.Case{ID: d.ID, Code: d.Code, Status: d.Status, AreaCode: d.AreaCode, CategoryCode: d.CategoryCode}
 	for _, id := range d.Depts {
 		c.Assignments = append(c.Assignments, gl.Assignment{DeptID: id})

@@ -12,7 +12,9 @@
 // (Similar) takes the cases within the radius, estimates each one's similarity from the
 // signatures, drops those that cannot reach the minimum score, and compares the rest (at
 // most 64) exactly. The score, documented on Similar, adds the text similarity (70 %),
-// closeness (20 %) and same category (10 %).
+// closeness (20 %) and same category (10 %). The index keeps the case texts for that
+// exact comparison unless Options.Texts is set: then it keeps none and loads the texts of
+// a query's candidates (at most 64) in one call, with the same results.
 //
 // The text similarity that counts is TextOverlap, the containment of the smaller n-gram
 // set in the larger: a one-line report of what a long letter describes scores high, where

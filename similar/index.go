@@ -1,6 +1,7 @@
 package similar
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
 	"sync"
@@ -28,6 +29,21 @@ type Options struct {
 	MinScore float64
 	// Limit caps the number of matches; 0 means DefaultLimit, negative means no cap.
 	Limit int
+	// Texts, when set, loads the texts of indexed cases by ID, and the index keeps none:
+	// Add builds a case's MinHash signature and n-gram count from Doc.Text and stores the
+	// case without its text; Similar calls Texts once per query, with the IDs of the
+	// candidates it compares exactly (at most 64, those that survive the MinHash pruning;
+	// no call when there are none), and compares the texts returned. A candidate whose
+	// text is not in the returned map is skipped (the case is gone, or the load failed:
+	// return what could be read). Match.Doc.Text holds the loaded text. A text that
+	// changed since the case was added is compared as loaded, its n-gram count taken
+	// again; only its MinHash estimate is the old one until the case is added again.
+	// Texts runs without the index's lock, possibly for several queries at once.
+	// SimilarWith takes a loader for one query instead.
+	//
+	// nil: the index keeps every case's text, and Match.Doc.Text is it. With the same
+	// texts, both ways give the same matches and scores.
+	Texts func(ids []int64) map[int64]string
 }
 
 const (
@@ -61,8 +77,9 @@ type Match struct {
 
 // entry is an indexed case.
 type entry struct {
-	doc  Doc
-	n    int // distinct shingles
+	doc  Doc    // Text "" when Options.Texts loads it
+	n    int    // distinct shingles
+	sum  uint64 // with Options.Texts, the text's maphash: a loaded text that differs is counted again
 	cell cellKey
 	sig  signature
 }
@@ -78,9 +95,11 @@ func cellOf(lat, lng float64) cellKey {
 
 // Index holds the open cases: a uniform grid over their points, and each case's MinHash
 // signature and n-gram count. It keeps the case texts (for exact comparison of the few
-// candidates of a query) but not their n-gram sets. Safe for concurrent use.
+// candidates of a query), unless Options.Texts loads them, but not their n-gram sets.
+// Safe for concurrent use.
 type Index struct {
-	opt Options
+	opt  Options
+	seed maphash.Seed // for entry.sum
 
 	mu      sync.RWMutex
 	entries []entry // by slot
@@ -91,7 +110,7 @@ type Index struct {
 
 // NewIndex returns an empty index.
 func NewIndex(opt Options) *Index {
-	return &Index{opt: opt, byID: map[int64]int32{}, cells: map[cellKey][]int32{}}
+	return &Index{opt: opt, seed: maphash.MakeSeed(), byID: map[int64]int32{}, cells: map[cellKey][]int32{}}
 }
 
 // Len is the number of cases in the index.
@@ -103,11 +122,16 @@ func (ix *Index) Len() int {
 
 // Add puts an open case in the index, replacing the one with the same ID. Give cases
 // non-zero IDs: a query with ID 0 (a report that is not a case yet) excludes nothing.
+// With Options.Texts the index does not keep d.Text.
 func (ix *Index) Add(d Doc) {
 	t := tables.Get().(*table)
 	e := entry{doc: d, cell: cellOf(d.Lat, d.Lng), sig: t.build(d.Text)}
 	e.n = t.n
 	tables.Put(t)
+	if ix.opt.Texts != nil {
+		e.sum = maphash.String(ix.seed, d.Text)
+		e.doc.Text = ""
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.remove(d.ID)
@@ -165,6 +189,7 @@ func (ix *Index) radius(category string) float64 {
 type candidate struct {
 	doc       Doc
 	n         int
+	sum       uint64 // entry.sum
 	dist      float64
 	estimate  float64 // optimistic TextSim from the MinHash estimate
 	closeness float64 // 1 − dist/radius
@@ -180,7 +205,8 @@ type candidate struct {
 // |A∩B| = J(|A|+|B|)/(1+J) with the two n-gram counts). A candidate whose optimistic
 // TextSim cannot lift its score to MinScore, given its distance and category, is dropped
 // unread; of the rest, the maxRefine (64) best are compared exactly: q's n-grams are a
-// hash set and each candidate's text is scanned once.
+// hash set and each candidate's text is scanned once. With Options.Texts, those texts
+// are loaded first, in one call.
 //
 // Score, in [0, 1]:
 //
@@ -191,12 +217,25 @@ type candidate struct {
 // candidate needs TextSim >= MinTextSim and Score >= MinScore. Identical text at the same
 // point in the same category scores 1; identical text at the edge of the radius in another
 // category 0.7; a case next door in the same category needs text in common too.
-func (ix *Index) Similar(q Doc) []Match { return ix.similar(q, nil) }
+func (ix *Index) Similar(q Doc) []Match { return ix.similar(q, ix.opt.Texts, nil) }
+
+// SimilarWith is Similar with texts loading this query's candidates' texts in place of
+// Options.Texts, under the same rules: for a loader that needs the query's context, or
+// that reads more of the same cases at once (what the caller shows of a match). A nil
+// texts means Options.Texts. On an index that keeps its texts (Options.Texts nil) texts
+// is never called.
+func (ix *Index) SimilarWith(q Doc, texts func(ids []int64) map[int64]string) []Match {
+	if texts == nil {
+		texts = ix.opt.Texts
+	}
+	return ix.similar(q, texts, nil)
+}
 
 // queryStats counts a query's work, for the benchmark.
 type queryStats struct{ candidates, refined int }
 
-func (ix *Index) similar(q Doc, st *queryStats) []Match {
+// similar answers q, loading the candidates' texts with load when the index keeps none.
+func (ix *Index) similar(q Doc, load func([]int64) map[int64]string, st *queryStats) []Match {
 	if !finite(q.Lat) || !finite(q.Lng) {
 		return nil
 	}
@@ -238,9 +277,28 @@ func (ix *Index) similar(q Doc, st *queryStats) []Match {
 	if st != nil {
 		st.refined += len(cands)
 	}
+	loaded := ix.opt.Texts != nil // the entries hold no text
+	var texts map[int64]string
+	if loaded && len(cands) > 0 {
+		ids := make([]int64, len(cands))
+		for i := range cands {
+			ids[i] = cands[i].doc.ID
+		}
+		texts = load(ids)
+	}
 	out := make([]Match, 0, len(cands))
 	for i := range cands {
 		c := &cands[i]
+		if loaded {
+			text, ok := texts[c.doc.ID]
+			if !ok {
+				continue
+			}
+			c.doc.Text = text
+			if maphash.String(ix.seed, text) != c.sum {
+				c.n = len(shingleSet(text)) // changed since Add
+			}
+		}
 		in := t.intersect(c.doc.Text)
 		ts := overlap(in, t.n, c.n)
 		if ts < MinTextSim {
@@ -309,7 +367,7 @@ func (ix *Index) within(q Doc, r float64, qsig *signature, qn int) []candidate {
 			if !(d <= r) {
 				continue
 			}
-			cands = append(cands, candidate{doc: e.doc, n: e.n, dist: d,
+			cands = append(cands, candidate{doc: e.doc, n: e.n, sum: e.sum, dist: d,
 				estimate: optimistic(qsig.estimate(&e.sig), qn, e.n)})
 		}
 	}

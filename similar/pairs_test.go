@@ -47,8 +47,9 @@ func syntheticPlacement(r *rand.Rand, p pair, pessimistic bool) (dist float64, s
 }
 
 // scorePairs runs every labelled pair through a one-case Index: case A at a point in
-// Hangzhou, query B placed by syntheticPlacement, no score threshold.
-func scorePairs(t *testing.T, pessimistic bool) []scoredPair {
+// Hangzhou, query B placed by syntheticPlacement, no score threshold. With loaded, the
+// indexes keep no text and load A's through Options.Texts from a map.
+func scorePairs(t *testing.T, pessimistic, loaded bool) []scoredPair {
 	k := loadCorpus(t)
 	ps := loadPairs(t)
 	r := rand.New(rand.NewPCG(30, 120))
@@ -64,7 +65,13 @@ func scorePairs(t *testing.T, pessimistic bool) []scoredPair {
 		if !same {
 			catB = "0202"
 		}
-		ix := NewIndex(Options{MinScore: -1, Limit: -1})
+		opt := func(o Options) Options {
+			if loaded {
+				o.Texts = mapTexts(map[int64]string{1: a}, nil)
+			}
+			return o
+		}
+		ix := NewIndex(opt(Options{MinScore: -1, Limit: -1}))
 		ix.Add(Doc{ID: 1, Lat: lat, Lng: lng, CategoryCode: "0101", Text: a})
 		sp := scoredPair{pair: p, text: TextOverlap(a, b), jaccard: TextSimilarity(a, b), sameCat: same}
 		sp.dist = Distance(lat, lng, bLat, bLng)
@@ -74,7 +81,7 @@ func scorePairs(t *testing.T, pessimistic bool) []scoredPair {
 				t.Errorf("pair %v: index TextSim %v, TextOverlap %v", p, ms[0].TextSim, sp.text)
 			}
 		}
-		def := NewIndex(Options{})
+		def := NewIndex(opt(Options{}))
 		def.Add(Doc{ID: 1, Lat: lat, Lng: lng, CategoryCode: "0101", Text: a})
 		sp.found = len(def.Similar(Doc{ID: 2, Lat: bLat, Lng: bLng, CategoryCode: catB, Text: b})) == 1
 		out = append(out, sp)
@@ -169,7 +176,7 @@ func scoreOf(s scoredPair) float64   { return s.score }
 // TestPairs measures the detector on testdata/pairs.csv and checks it stays where the
 // documentation (docs/duplicates.md) says it is.
 func TestPairs(t *testing.T) {
-	sps := scorePairs(t, false)
+	sps := scorePairs(t, false, false)
 	pos := 0
 	for _, s := range sps {
 		if s.Label {
@@ -210,7 +217,7 @@ func TestPairs(t *testing.T) {
 		DefaultMinScore, dp.p, dp.r, lost)
 
 	// If distance and category carried no signal (non-duplicates placed like duplicates):
-	pess := scorePairs(t, true)
+	pess := scorePairs(t, true, false)
 	pt := prAt(pess, DefaultMinScore, scoreOf)
 	bp := bestF1(pess, scoreOf)
 	t.Logf("pessimistic placement: at %.2f P %.3f R %.3f; best F1 at %.2f: P %.3f R %.3f",

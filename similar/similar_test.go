@@ -379,36 +379,55 @@ func TestManyInOneCell(t *testing.T) {
 }
 
 func TestConcurrent(t *testing.T) {
-	ix := NewIndex(Options{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), 7))
-			for i := range 300 {
-				id := int64(w*1000 + i)
-				lat, lng := offset(hzLat, hzLng, r.Float64()*400-200, r.Float64()*400-200)
-				ix.Add(Doc{ID: id, Lat: lat, Lng: lng, CategoryCode: "0101", Text: lampText + randomText(r, 20)})
-				if i%3 == 0 {
-					ix.Remove(id - 1)
-				}
-			}
-		})
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), 8))
-			for range 300 {
-				lat, lng := offset(hzLat, hzLng, r.Float64()*400-200, r.Float64()*400-200)
-				for _, m := range ix.Similar(Doc{Lat: lat, Lng: lng, Text: lampText}) {
-					if m.Doc.Text == "" || m.Distance > DefaultRadius {
-						t.Errorf("bad match %+v", m)
+	for _, loaded := range []bool{false, true} {
+		t.Run(map[bool]string{false: "texts kept", true: "texts loaded"}[loaded], func(t *testing.T) {
+			opt := Options{}
+			var texts sync.Map // id → text, for the loader
+			if loaded {
+				opt.Texts = func(ids []int64) map[int64]string {
+					out := map[int64]string{}
+					for _, id := range ids {
+						if s, ok := texts.Load(id); ok {
+							out[id] = s.(string)
+						}
 					}
+					return out
 				}
 			}
+			ix := NewIndex(opt)
+			var wg sync.WaitGroup
+			for w := range 4 {
+				wg.Go(func() {
+					r := rand.New(rand.NewPCG(uint64(w), 7))
+					for i := range 300 {
+						id := int64(w*1000 + i)
+						lat, lng := offset(hzLat, hzLng, r.Float64()*400-200, r.Float64()*400-200)
+						text := lampText + randomText(r, 20)
+						texts.Store(id, text)
+						ix.Add(Doc{ID: id, Lat: lat, Lng: lng, CategoryCode: "0101", Text: text})
+						if i%3 == 0 {
+							ix.Remove(id - 1)
+						}
+					}
+				})
+				wg.Go(func() {
+					r := rand.New(rand.NewPCG(uint64(w), 8))
+					for range 300 {
+						lat, lng := offset(hzLat, hzLng, r.Float64()*400-200, r.Float64()*400-200)
+						for _, m := range ix.Similar(Doc{Lat: lat, Lng: lng, Text: lampText}) {
+							if m.Doc.Text == "" || m.Distance > DefaultRadius {
+								t.Errorf("bad match %+v", m)
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			// 4 writers × 300 adds; 99 of each writer's removals (i = 3, 6, ... 297) hit a case.
+			if got := ix.Len(); got != 4*(300-99) {
+				t.Errorf("Len %d, want %d", got, 4*(300-99))
+			}
 		})
-	}
-	wg.Wait()
-	// 4 writers × 300 adds; 99 of each writer's removals (i = 3, 6, ... 297) hit a case.
-	if got := ix.Len(); got != 4*(300-99) {
-		t.Errorf("Len %d, want %d", got, 4*(300-99))
 	}
 }
 

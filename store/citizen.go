@@ -96,6 +96,46 @@ func (tx *Tx) CaseDocs(ctx context.Context, ids []int64) ([]CaseDoc, error) {
 	return out, nil
 }
 
+// CaseText is a case's free text, which the similar-case index does not keep in memory.
+type CaseText struct{ Description, Address string }
+
+// CaseTexts returns the description and address of the cases with ids, whatever their
+// state, by id (unknown ids left out): one query per 500 ids. The IN list is padded to
+// 8, 16, 32 … ids (repeating the last) so that few statements are prepared.
+func (tx *Tx) CaseTexts(ctx context.Context, ids []int64) (map[int64]CaseText, error) {
+	out := make(map[int64]CaseText, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		n := 8
+		for n < len(part) {
+			n *= 2
+		}
+		n = min(n, 500)
+		args := int64Args(part)
+		for len(args) < n {
+			args = append(args, part[len(part)-1])
+		}
+		rows, err := tx.query(ctx, `SELECT id, description, address FROM cases WHERE id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: case texts: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var t CaseText
+			if err := rows.Scan(&id, &t.Description, &t.Address); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: case texts: %w", err)
+			}
+			out[id] = t
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: case texts: %w", err)
+		}
+	}
+	return out, nil
+}
+
 func int64Args(ids []int64) []any {
 	args := make([]any, len(ids))
 	for i, id := range ids {
