@@ -52,6 +52,7 @@ func (tx *Tx) eachRow(ctx context.Context, q string, n int, args func(i int) ([]
 	if n == 0 {
 		return nil
 	}
+	ctx = tx.stmtCtx(ctx)
 	stmt := tx.stmt(ctx, q)
 	if stmt == nil {
 		var err error

@@ -60,6 +60,8 @@ type DB struct {
 
 	// SQLite only: statements prepared across transactions, per pool (stmtcache.go).
 	writerStmts, readerStmts *stmtCache
+	// SQLite only: read-write transactions share commits (writebatch.go).
+	batcher *writeBatcher
 }
 
 // Open opens the database named by dsn: a "postgres://" or "postgresql://" URL for
@@ -147,8 +149,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		reader.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
-	return &DB{dialect: SQLite, writer: writer, reader: reader,
-		writerStmts: newStmtCache(writer, 256), readerStmts: newStmtCache(reader, 256)}, nil
+	db := &DB{dialect: SQLite, writer: writer, reader: reader,
+		writerStmts: newStmtCache(writer, 256), readerStmts: newStmtCache(reader, 256)}
+	db.batcher = newWriteBatcher(db)
+	return db, nil
 }
 
 // Dialect is "sqlite" or "postgres".
@@ -166,6 +170,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // its statistics (PRAGMA optimize), as SQLite recommends before closing.
 func (db *DB) Close() error {
 	if db.dialect == SQLite {
+		db.batcher.close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, _ = db.writer.ExecContext(ctx, `PRAGMA optimize`)
 		cancel()
@@ -225,12 +230,18 @@ type Tx struct {
 	dialect string
 	cache   *stmtCache           // the pool's prepared statements, nil on PostgreSQL
 	stmts   map[string]*sql.Stmt // this transaction's handles on them
+	shared  bool                 // several callers' functions share it (writebatch.go)
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns nil; fn's
 // error is returned as is. On SQLite writers are serialized (one connection), so fn
-// must not call Update itself: that would wait forever.
+// must not call Update itself: that would wait forever. On SQLite fn may share its
+// transaction, in a savepoint, with other callers' functions and runs on another
+// goroutine (writebatch.go): if fn fails, only its own writes are undone.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.batcher != nil {
+		return db.batcher.update(ctx, fn)
+	}
 	return db.run(ctx, db.writer, db.writerStmts, &sql.TxOptions{}, fn)
 }
 
@@ -279,6 +290,7 @@ func (tx *Tx) Dialect() string { return tx.dialect }
 // exec, query and queryRow rebind "?" placeholders for the dialect.
 // On SQLite they run the statement prepared in the pool's cache when there is one.
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -286,6 +298,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -293,10 +306,20 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, tx.rebind(q), args...)
+}
+
+// stmtCtx is the context tx's statements run under: ctx, without its cancellation in
+// a shared transaction (an interrupted write would roll back the others' writes).
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.shared {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (tx *Tx) rebind(q string) string { return rebind(tx.dialect, q) }
