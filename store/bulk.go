@@ -201,20 +201,21 @@ func (tx *Tx) InsertCases(ctx context.Context, cases []*gridloop.Case) error {
 // insertCaseDepts writes the case_depts rows of new cases, with the copies of the case's
 // columns that writeCaseDepts keeps.
 func (tx *Tx) insertCaseDepts(ctx context.Context, cases []*gridloop.Case) error {
-	const width = 6
+	const width = 7
 	var args []any
 	for _, c := range cases {
 		var depts []int64
 		for _, a := range c.Assignments {
 			if a.DeptID != 0 && !slices.Contains(depts, a.DeptID) {
 				depts = append(depts, a.DeptID)
-				args = append(args, c.ID, a.DeptID, string(c.Status), tx.timeArg(c.CreatedAt), c.CategoryCode, c.Overdue)
+				args = append(args, c.ID, a.DeptID, string(c.Status), tx.timeArg(c.CreatedAt), c.CategoryCode, c.Overdue,
+					tx.timePtrArg(c.Due))
 			}
 		}
 	}
 	for _, ch := range chunks(len(args)/width, width) {
 		part := args[width*ch[0] : width*ch[1]]
-		if _, err := tx.exec(ctx, `INSERT INTO case_depts (case_id, dept_id, status, created_at, category_code, overdue) VALUES `+
+		if _, err := tx.exec(ctx, `INSERT INTO case_depts (case_id, dept_id, status, created_at, category_code, overdue, due) VALUES `+
 			valuesList(len(part)/width, width), part...); err != nil {
 			return fmt.Errorf("store: case departments: %w", err)
 		}

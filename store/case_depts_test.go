@@ -20,7 +20,7 @@ func staleCaseDepts(t *testing.T, db *DB) []string {
 		ctx := t.Context()
 		rows, err := tx.query(ctx, `SELECT d.case_id, d.dept_id FROM case_depts d JOIN cases c ON c.id = d.case_id
 			WHERE d.status <> c.status OR d.created_at <> c.created_at OR d.category_code <> c.category_code
-				OR d.overdue <> c.overdue ORDER BY 1, 2`)
+				OR d.overdue <> c.overdue OR d.due IS DISTINCT FROM c.due ORDER BY 1, 2`)
 		if err != nil {
 			return err
 		}
@@ -75,10 +75,11 @@ func staleCaseDepts(t *testing.T, db *DB) []string {
 }
 
 // TestCaseDeptsCarryCaseColumns: case_depts copies each case's status, created_at,
-// category and overdue flag, and every way of writing a case keeps the copies equal to
-// the case (a stale copy would put a closed case among a department's open ones on the
-// dashboard); the department-scoped dashboard counts, read from the copies, equal the
-// same counts read from the cases.
+// category, overdue flag and deadline, and every way of writing a case keeps the copies
+// equal to the case (a stale copy would put a closed case among a department's open ones
+// on the dashboard, or out of deadline order in its work list); the department-scoped
+// dashboard counts and work lists, read from the copies, equal the same read from the
+// cases.
 func TestCaseDeptsCarryCaseColumns(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
@@ -106,6 +107,8 @@ func TestCaseDeptsCarryCaseColumns(t *testing.T) {
 			mk("D", gridloop.StatusReported, ""),
 		}
 		bulk[0].Overdue = true
+		bulk[0].Due = ptr(day.Add(48 * time.Hour))
+		bulk[1].Due = ptr(day.Add(24 * time.Hour))
 		update(t, db, func(tx *Tx) error { return tx.InsertCases(ctx, bulk) })
 		check("after the inserts")
 
@@ -114,6 +117,10 @@ func TestCaseDeptsCarryCaseColumns(t *testing.T) {
 			c      *gridloop.Case
 			change func(c *gridloop.Case)
 		}{
+			// a was stored dispatched without a deadline: NULL to a time, then the
+			// deadline alone changes (an extension approved, a suspension resumed).
+			{"a deadline set", a, func(c *gridloop.Case) { c.Due = ptr(day.Add(72 * time.Hour)) }},
+			{"deadline extended", a, func(c *gridloop.Case) { c.Due = ptr(c.Due.Add(24 * time.Hour)) }},
 			{"status", a, func(c *gridloop.Case) { c.Status = gridloop.StatusHandling }},
 			{"overdue flag", a, func(c *gridloop.Case) { c.Overdue = true }},
 			{"category", a, func(c *gridloop.Case) { c.CategoryCode = "0303" }},
@@ -126,12 +133,22 @@ func TestCaseDeptsCarryCaseColumns(t *testing.T) {
 			}},
 			{"nothing copied", a, func(c *gridloop.Case) { c.UrgeCount++ }},
 			{"closed", bulk[0], func(c *gridloop.Case) { c.Status, c.Overdue = gridloop.StatusClosed, false }},
-			{"reopened", bulk[1], func(c *gridloop.Case) { c.Status = gridloop.StatusDispatched }},
+			{"reopened: a fresh deadline", bulk[1], func(c *gridloop.Case) {
+				c.Status, c.Due = gridloop.StatusDispatched, ptr(day.Add(96*time.Hour))
+			}},
 			{"dispatched", bulk[2], func(c *gridloop.Case) {
 				c.Status, c.CategoryCode = gridloop.StatusDispatched, "0102"
 				c.Assignments = []gridloop.Assignment{{DeptID: 3, Lead: true}}
+				c.Due = ptr(day.Add(24 * time.Hour))
 			}},
-			{"assignments cleared", bulk[1], func(c *gridloop.Case) { c.Assignments, c.Status = nil, gridloop.StatusRegistered }},
+			{"deadline cleared", bulk[2], func(c *gridloop.Case) { c.Due = nil }},
+			{"return approved", bulk[1], func(c *gridloop.Case) {
+				c.Assignments, c.Status, c.Due = nil, gridloop.StatusRegistered, nil
+			}},
+			{"re-dispatched", bulk[1], func(c *gridloop.Case) {
+				c.Assignments = []gridloop.Assignment{{DeptID: 2, Lead: true}, {DeptID: 1}}
+				c.Status, c.Due = gridloop.StatusDispatched, ptr(day.Add(24*time.Hour))
+			}},
 		}
 		for _, s := range steps {
 			s.change(s.c)
@@ -191,9 +208,30 @@ func TestCaseDeptsCarryCaseColumns(t *testing.T) {
 					}
 					equal(t, what+": overdue", n1, n2)
 					equal(t, what+": overdue list", codes(l1), codes(l2))
+
+					// The work list in deadline order, from case_depts and from the cases.
+					w := CaseFilter{DeptIDs: depts, Statuses: workStatuses, Order: OrderDueAsc}
+					wAll := w
+					wAll.AreaPrefixes = []string{""}
+					if !workList(w) || workList(wAll) {
+						t.Fatalf("workList(%+v) = %v, workList(%+v) = %v", w, workList(w), wAll, workList(wAll))
+					}
+					w1, t1, err := tx.ListCases(ctx, w)
+					if err != nil {
+						return err
+					}
+					w2, t2, err := tx.ListCases(ctx, wAll)
+					if err != nil {
+						return err
+					}
+					equal(t, what+": work list total", t1, t2)
+					equal(t, what+": work list", codes(w1), codes(w2))
 					return nil
 				})
 			}
 		}
 	})
 }
+
+// workStatuses are the states of a handler's work list.
+var workStatuses = []gridloop.Status{gridloop.StatusDispatched, gridloop.StatusHandling}

@@ -18,8 +18,18 @@ func TestListCasesCountCap(t *testing.T) {
 		cases := make([]*gridloop.Case, n)
 		for i := range cases {
 			cases[i] = minimalCase(fmt.Sprintf("CAP%05d", i))
-			if i < 7 {
+			// Every case held by departments 1 and 2: a work list of both is counted
+			// from case_depts, each case once.
+			cases[i].Status = gridloop.StatusDispatched
+			cases[i].Assignments = []gridloop.Assignment{{DeptID: 1, Lead: true}, {DeptID: 2}}
+			if i%3 == 0 {
+				cases[i].Due = ptr(at(i % 50))
+			}
+			switch {
+			case i < 7:
 				cases[i].Status = gridloop.StatusClosed
+			case i < 10:
+				cases[i].Status = gridloop.StatusHandling
 			}
 		}
 		update(t, db, func(tx *Tx) error { return tx.InsertCases(ctx, cases) })
@@ -36,6 +46,11 @@ func TestListCasesCountCap(t *testing.T) {
 			{"past the end", CaseFilter{Limit: 20, Offset: n}, CountCap + 1, 0},
 			{"under the cap: exact", CaseFilter{Limit: 5, Statuses: []gridloop.Status{gridloop.StatusClosed}}, 7, 5},
 			{"by status, over", CaseFilter{Limit: 1, Statuses: []gridloop.Status{status}}, CountCap + 1, 1},
+			{"work list, over", CaseFilter{Limit: 20, DeptIDs: []int64{1, 2}, Statuses: workStatuses, Order: OrderDueAsc}, CountCap + 1, 20},
+			{"work list, page past the cap", CaseFilter{Limit: 20, Offset: CountCap, DeptIDs: []int64{1, 2}, Statuses: workStatuses, Order: OrderDueAsc}, CountCap + 1, n - 7 - CountCap},
+			{"work list, past the end", CaseFilter{Limit: 20, Offset: n, DeptIDs: []int64{1}, Statuses: workStatuses, Order: OrderDueAsc}, CountCap + 1, 0},
+			{"work list by creation, over", CaseFilter{Limit: 20, DeptIDs: []int64{2}, Statuses: workStatuses}, CountCap + 1, 20},
+			{"work list, under the cap: exact", CaseFilter{Limit: 5, DeptIDs: []int64{1, 2}, Statuses: []gridloop.Status{gridloop.StatusHandling}}, 3, 3},
 		}
 		for _, tt := range tests {
 			view(t, db, func(tx *Tx) error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,26 +34,68 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		}{"a department's work list", `SELECT id FROM cases` + where + ` ORDER BY ` + caseOrders[OrderDueAsc] + ` LIMIT 20`, args, "case_depts_open"})
 		return nil
 	})
+	// A department's work list, counted and paged in due order from case_depts (the
+	// department and its subtree): covering ranges of case_depts_open, and the cases
+	// read only by the page's ids. A full scan of cases, or a case looked up for each of
+	// the department's rows (an IN list or a correlated probe) fails.
+	forbid := []string{"SCAN cases", "LIST SUBQUERY", "CORRELATED"}
+	view(t, db, func(tx *Tx) error {
+		for _, depts := range [][]int64{{7}, {7, 8, 9}} {
+			f := CaseFilter{DeptIDs: depts, Statuses: []gridloop.Status{gridloop.StatusDispatched, gridloop.StatusHandling}}
+			count, page, args := tx.workListQueries(f)
+			for _, q := range []struct {
+				name, query string
+				args        []any
+				want        []string
+			}{
+				{"count", count, append(slices.Clone(args), CountCap+1), []string{"USING COVERING INDEX case_depts_open"}},
+				{"page", page, append(slices.Clone(args), 20, 0),
+					[]string{"USING COVERING INDEX case_depts_open", "SEARCH cases USING INTEGER PRIMARY KEY"}},
+			} {
+				plan := queryPlan(t, tx, q.query, q.args...)
+				for _, w := range q.want {
+					if !strings.Contains(plan, w) {
+						t.Errorf("work list of %v, %s: plan %q lacks %q", depts, q.name, plan, w)
+					}
+				}
+				for _, no := range forbid {
+					if strings.Contains(plan, no) {
+						t.Errorf("work list of %v, %s: plan %q has %q", depts, q.name, plan, no)
+					}
+				}
+			}
+		}
+		return nil
+	})
 	for _, tt := range tests {
 		view(t, db, func(tx *Tx) error {
-			rows, err := tx.query(t.Context(), `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					return err
-				}
-				plan = append(plan, detail)
-			}
-			if got := strings.Join(plan, "; "); !strings.Contains(got, tt.wantIndex) {
+			if got := queryPlan(t, tx, tt.query, tt.args...); !strings.Contains(got, tt.wantIndex) {
 				t.Errorf("%s: plan %q does not use %s", tt.name, got, tt.wantIndex)
 			}
-			return rows.Err()
+			return nil
 		})
 	}
+}
+
+// queryPlan returns SQLite's EXPLAIN QUERY PLAN of q, its lines joined by "; ".
+func queryPlan(t *testing.T, tx *Tx, q string, args ...any) string {
+	t.Helper()
+	rows, err := tx.query(t.Context(), `EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("explain %s: %v", q, err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("explain %s: %v", q, err)
+	}
+	return strings.Join(plan, "; ")
 }
