@@ -15,51 +15,27 @@ import (
 // slabThreshold: rings with more edges than this get a slab index.
 const slabThreshold = 32
 
-type preparedPolygon struct {
-	bound orb.Bound
-	rings []preparedRing // [0] is the outer ring, the rest are holes
-}
-
-type preparedRing struct {
-	pts   orb.Ring
-	bound orb.Bound
-	// Slab index (nil for short rings): the ring's x-extent is cut into
-	// len(start)-1 equal slabs; edges[start[k]:start[k+1]] are the edges whose
-	// x-range meets slab k. Edge i runs from pts[i] to pts[(i+1)%len(pts)].
+// slabIndex indexes a long ring's edges by vertical slab: the ring's x-extent
+// is cut into len(start)-1 equal slabs; edges[start[k]:start[k+1]] are the
+// edges whose x-range meets slab k. Edge i runs from pts[i] to
+// pts[(i+1)%len(pts)].
+type slabIndex struct {
 	minX, invW float64
 	start      []int32
 	edges      []int32
 }
 
-func preparePolygon(p orb.Polygon) preparedPolygon {
-	pp := preparedPolygon{rings: make([]preparedRing, 0, len(p))}
-	for _, r := range p {
-		pp.rings = append(pp.rings, prepareRing(r))
-	}
-	if len(pp.rings) > 0 {
-		pp.bound = pp.rings[0].bound
-	} else {
-		pp.bound = emptyBound
-	}
-	return pp
-}
-
-func prepareRing(r orb.Ring) preparedRing {
-	pr := preparedRing{pts: r, bound: emptyBound}
-	if len(r) == 0 {
-		return pr
-	}
-	pr.bound = r.Bound()
+// newSlabIndex indexes r, whose bound is b; nil for a short or zero-width ring.
+func newSlabIndex(r orb.Ring, b orb.Bound) *slabIndex {
 	n := len(r)
-	width := pr.bound.Max[0] - pr.bound.Min[0]
+	width := b.Max[0] - b.Min[0]
 	if n <= slabThreshold || !(width > 0) {
-		return pr
+		return nil
 	}
 	slabs := min(max(n/4, 1), 4096)
-	pr.minX = pr.bound.Min[0]
-	pr.invW = float64(slabs) / width
+	s := &slabIndex{minX: b.Min[0], invW: float64(slabs) / width}
 	slabOf := func(x float64) int {
-		return min(max(int((x-pr.minX)*pr.invW), 0), slabs-1)
+		return min(max(int((x-s.minX)*s.invW), 0), slabs-1)
 	}
 	counts := make([]int32, slabs+1)
 	for i := 0; i < n; i++ {
@@ -71,61 +47,46 @@ func prepareRing(r orb.Ring) preparedRing {
 	for k := 1; k <= slabs; k++ {
 		counts[k] += counts[k-1]
 	}
-	pr.start = counts
-	pr.edges = make([]int32, counts[slabs])
+	s.start = counts
+	s.edges = make([]int32, counts[slabs])
 	fill := append([]int32(nil), counts[:slabs]...)
 	for i := 0; i < n; i++ {
 		a, b := r[i][0], r[(i+1)%n][0]
 		for k := slabOf(min(a, b)); k <= slabOf(max(a, b)); k++ {
-			pr.edges[fill[k]] = int32(i)
+			s.edges[fill[k]] = int32(i)
 			fill[k]++
 		}
 	}
-	return pr
+	return s
 }
 
-func (pp *preparedPolygon) contains(p orb.Point) bool {
-	if !inBound(&pp.bound, p) || len(pp.rings) == 0 {
-		return false
-	}
-	if !pp.rings[0].contains(p) {
-		return false
-	}
-	for i := 1; i < len(pp.rings); i++ {
-		if pp.rings[i].contains(p) {
-			return false
-		}
-	}
-	return true
-}
-
-func inBound(b *orb.Bound, p orb.Point) bool {
-	return p[0] >= b.Min[0] && p[0] <= b.Max[0] && p[1] >= b.Min[1] && p[1] <= b.Max[1]
-}
-
-func (pr *preparedRing) contains(p orb.Point) bool {
-	if !inBound(&pr.bound, p) {
-		return false
-	}
-	r := pr.pts
+// ringContains is planar.RingContains testing every edge. Like the slab test
+// it is also right for points outside r's bound (no edge is met, or the ray
+// crosses the ring an even number of times), so the bound is only a filter.
+func ringContains(r orb.Ring, p orb.Point) bool {
 	n := len(r)
 	in := false
-	if pr.start == nil {
-		for i := 0; i < n; i++ {
-			j := i + 1
-			if j == n {
-				j = 0
-			}
-			cross, on := rayCross(p, r[i], r[j])
-			if on {
-				return true
-			}
-			in = in != cross
+	for i := 0; i < n; i++ {
+		j := i + 1
+		if j == n {
+			j = 0
 		}
-		return in
+		cross, on := rayCross(p, r[i], r[j])
+		if on {
+			return true
+		}
+		in = in != cross
 	}
-	k := min(max(int((p[0]-pr.minX)*pr.invW), 0), len(pr.start)-2)
-	for _, i := range pr.edges[pr.start[k]:pr.start[k+1]] {
+	return in
+}
+
+// contains is ringContains testing only the edges of p's slab; r is the ring
+// s was built from.
+func (s *slabIndex) contains(r orb.Ring, p orb.Point) bool {
+	n := len(r)
+	in := false
+	k := min(max(int((p[0]-s.minX)*s.invW), 0), len(s.start)-2)
+	for _, i := range s.edges[s.start[k]:s.start[k+1]] {
 		j := int(i) + 1
 		if j == n {
 			j = 0

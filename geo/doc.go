@@ -5,9 +5,10 @@
 //   - ParseFeatureCollection / ReadFeatures read GeoJSON (ReadFeatures streams
 //     a FeatureCollection one feature at a time, with progress); AsMultiPolygon
 //     turns a feature's Polygon or MultiPolygon (holes allowed) into a boundary.
-//   - NewIndex / Index.Locate place a point in the shape containing it: an
-//     R-tree (tidwall/rtree) over bounding boxes, then the ring test. With
-//     100,000 unit grids a lookup takes about 1–1.5 µs and allocates nothing.
+//   - NewIndex / Index.Locate place a point in the shape containing it: a
+//     packed R-tree over bounding boxes, then the ring test. With 100,000
+//     unit grids a lookup takes about 1–1.5 µs and allocates nothing, and the
+//     index holds about 300 bytes per grid (geometry included).
 //   - GenerateGrid cuts a community into unit grids (单元网格) numbered
 //     north→south, west→east; GridCode makes the 15-digit code (12-digit
 //     community code + 3-digit sequence, GB/T 30428.1 practice).
@@ -19,7 +20,7 @@
 // are converted to degrees at the latitude of the area worked on
 // (MetersPerDegree).
 //
-// Geometries handed to an Index are shared, not copied, and must not be
-// modified afterwards. Functions that clip (GenerateGrid, Partition) never
+// An Index copies the geometries it is given into a compact form of its own
+// (Index.Geom rebuilds one). Functions that clip (GenerateGrid, Partition) never
 // modify their input, although orb/clip itself does.
 package geo

@@ -86,15 +86,15 @@ func bruteLocate(shapes []Shape, areas []float64, p orb.Point) int {
 	return best
 }
 
-// Prepared rings (with their slab index) must agree with planar.RingContains,
+// Slab-indexed rings must agree with planar.RingContains,
 // boundary points included.
 func TestPreparedRingMatchesPlanar(t *testing.T) {
 	_, districts := hangzhouDistricts(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, d := range districts {
 		r := d[0][0]
-		pr := prepareRing(r)
-		if pr.start == nil {
+		si := newSlabIndex(r, r.Bound())
+		if si == nil {
 			t.Fatalf("ring of %d points has no slab index", len(r))
 		}
 		b := r.Bound()
@@ -107,7 +107,7 @@ func TestPreparedRingMatchesPlanar(t *testing.T) {
 			pts = append(pts, a, orb.Point{(a[0] + c[0]) / 2, (a[1] + c[1]) / 2}, orb.Point{a[0], a[1] + 0.001}, orb.Point{a[0], a[1] - 0.001})
 		}
 		for _, p := range pts {
-			if got, want := pr.contains(p), planar.RingContains(r, p); got != want {
+			if got, want := si.contains(r, p), planar.RingContains(r, p); got != want {
 				t.Fatalf("ring contains %v: prepared %v, planar %v", p, got, want)
 			}
 		}

@@ -248,10 +248,10 @@ func TestHangzhouPipeline(t *testing.T) {
 	}
 	pts := randomPoints(city, 100000, 1)
 	t0 = time.Now()
-	found := make([]Shape, len(pts))
+	found := make([]int, len(pts))
 	ok := make([]bool, len(pts))
 	for i, p := range pts {
-		found[i], ok[i] = ix.Locate(p)
+		found[i], ok[i] = ix.LocateIndex(p)
 	}
 	lookupTime := time.Since(t0)
 	var inCity, hits, mismatch int
@@ -262,7 +262,7 @@ func TestHangzhouPipeline(t *testing.T) {
 		inCity++
 		if ok[i] {
 			hits++
-			if !multiPolygonContains(found[i].Geom, p) {
+			if !multiPolygonContains(ix.Geom(found[i]), p) {
 				mismatch++
 			}
 		}

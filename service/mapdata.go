@@ -8,7 +8,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/simplify"
-	"github.com/tidwall/rtree"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/store"
@@ -23,36 +22,25 @@ const MaxMapCases = 5000
 // MaxMapGrids is how many unit grids one map request returns at most.
 const MaxMapGrids = 3000
 
-// mapCache holds what the map reads from the spatial index, rebuilt when the index is.
+// mapCache holds the area outlines the map draws, rebuilt when the spatial index
+// is. Unit grids are searched and drawn straight from the index (loc.grids).
 type mapCache struct {
-	mu     sync.Mutex
-	loc    *locator                // the index the cache was built from
-	tree   *rtree.RTreeG[int32]    // unit grid bounds → position in loc.grids.Shapes()
-	byCode map[string]int32        // unit grid code → position
-	areas  map[gl.AreaLevel][]byte // GeoJSON of the areas of a level
+	mu    sync.Mutex
+	loc   *locator                // the index the cache was built from
+	areas map[gl.AreaLevel][]byte // GeoJSON of the areas of a level
 }
 
-// gridTree returns the locator in force with its grid tree, building it if the
-// locator changed.
-func (s *Service) gridTree() (*locator, *rtree.RTreeG[int32], map[string]int32) {
+// mapLoc returns the locator in force, dropping the cached outlines if it
+// changed since they were made.
+func (s *Service) mapLoc() *locator {
 	l := s.loc()
 	c := &s.maps
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.loc != l || c.tree == nil {
-		c.loc, c.tree, c.byCode, c.areas = l, &rtree.RTreeG[int32]{}, map[string]int32{}, map[gl.AreaLevel][]byte{}
-		if l.grids != nil {
-			for i, sh := range l.grids.Shapes() {
-				c.byCode[sh.Code] = int32(i)
-				if len(sh.Geom) == 0 {
-					continue
-				}
-				b := sh.Geom.Bound()
-				c.tree.Insert(b.Min, b.Max, int32(i))
-			}
-		}
+	if c.loc != l {
+		c.loc, c.areas = l, map[gl.AreaLevel][]byte{}
 	}
-	return c.loc, c.tree, c.byCode
+	return l
 }
 
 // MapCases returns at most limit (at most MaxMapCases) of the cases f selects inside
@@ -87,7 +75,7 @@ func (s *Service) MapAreas(ctx context.Context, level gl.AreaLevel) ([]byte, err
 	if !level.Valid() {
 		return nil, gl.FieldError("level", "未知的区划层级「%s」", level)
 	}
-	l, _, _ := s.gridTree()
+	l := s.mapLoc()
 	c := &s.maps
 	c.mu.Lock()
 	b, ok := c.areas[level]
@@ -129,19 +117,17 @@ func (s *Service) MapAreas(ctx context.Context, level gl.AreaLevel) ([]byte, err
 // FeatureCollection (properties code, area_code), at most MaxMapGrids of them, and
 // whether there were more.
 func (s *Service) MapGrids(box orb.Bound) ([]byte, bool, error) {
-	l, tree, _ := s.gridTree()
+	l := s.loc()
 	fc := geojson.NewFeatureCollection()
 	more := false
 	if l.grids != nil {
-		shapes := l.grids.Shapes()
-		tree.Search(box.Min, box.Max, func(_, _ [2]float64, i int32) bool {
+		l.grids.Search(box, func(i int) bool {
 			if len(fc.Features) == MaxMapGrids {
 				more = true
 				return false
 			}
-			sh := shapes[i]
-			f := geojson.NewFeature(orb.Round(orb.Clone(sh.Geom), 1e6))
-			f.Properties = geojson.Properties{"code": sh.Code, "area_code": l.gridAt[sh.Code]}
+			f := geojson.NewFeature(orb.Round(l.grids.Geom(i), 1e6)) // Geom is a fresh copy
+			f.Properties = geojson.Properties{"code": l.grids.Code(i), "area_code": l.gridAt[i]}
 			fc.Append(f)
 			return true
 		})
@@ -170,17 +156,20 @@ type RespGridInfo struct {
 // GridInfo describes the unit grid with code; respCode, when known (a case's), names
 // its responsibility grid, else the one over the grid's centre is used.
 func (s *Service) GridInfo(ctx context.Context, code, respCode string) (*GridInfo, error) {
-	l, _, byCode := s.gridTree()
-	i, ok := byCode[code]
+	l := s.loc()
+	i, ok := -1, false
+	if l.grids != nil {
+		i, ok = l.grids.IndexOf(code)
+	}
 	if !ok {
 		return nil, gl.Errorf(gl.ENOTFOUND, "网格 %s 不存在", code)
 	}
-	sh := l.grids.Shapes()[i]
-	info := &GridInfo{Code: code, AreaCode: l.gridAt[code], Workers: []string{},
-		Geometry: geojson.NewGeometry(orb.Round(orb.Clone(sh.Geom), 1e6))}
+	geom := l.grids.Geom(i) // a fresh copy
+	info := &GridInfo{Code: code, AreaCode: l.gridAt[i], Workers: []string{},
+		Geometry: geojson.NewGeometry(orb.Round(geom, 1e6))}
 	info.Chain = l.chain(info.AreaCode)
-	if respCode == "" && l.resp != nil && len(sh.Geom) > 0 {
-		if g, ok := l.resp.Locate(sh.Geom.Bound().Center()); ok {
+	if respCode == "" && l.resp != nil && len(geom) > 0 {
+		if g, ok := l.resp.Locate(l.grids.Bound(i).Center()); ok {
 			respCode = g.Code
 		}
 	}
@@ -209,10 +198,9 @@ func (s *Service) GridInfo(ctx context.Context, code, respCode string) (*GridInf
 // MapCenter is the centre and bounds of what the map should show first: the unit
 // grids if any, else nothing (ok false).
 func (s *Service) MapBounds() (orb.Bound, bool) {
-	_, tree, _ := s.gridTree()
-	if tree.Len() == 0 {
+	l := s.loc()
+	if l.grids == nil {
 		return orb.Bound{}, false
 	}
-	min, max := tree.Bounds()
-	return orb.Bound{Min: min, Max: max}, true
+	return l.grids.Bounds()
 }

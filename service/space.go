@@ -28,7 +28,7 @@ const GeoCheckInterval = 10 * time.Second
 type locator struct {
 	version string
 	grids   *geo.Index          // unit grids; Shape.Code is the grid code
-	gridAt  map[string]string   // grid code → its community
+	gridAt  []string            // position in grids → its community (strings shared)
 	resp    *geo.Index          // responsibility grids
 	areas   map[string]gl.Area  // every area by code
 	kids    map[string][]string // area code → child codes, in code order
@@ -74,7 +74,7 @@ func (s *Service) ReloadGeo(ctx context.Context, force bool) (bool, error) {
 		return false, nil
 	}
 	start := time.Now()
-	l := &locator{areas: map[string]gl.Area{}, kids: map[string][]string{}, gridAt: map[string]string{}}
+	l := &locator{areas: map[string]gl.Area{}, kids: map[string][]string{}}
 	var grids []store.GridShape
 	var resp []store.RespGridShape
 	var areas []gl.Area
@@ -100,10 +100,19 @@ func (s *Service) ReloadGeo(ctx context.Context, force bool) (bool, error) {
 		l.areas[a.Code] = a
 		l.kids[a.ParentCode] = append(l.kids[a.ParentCode], a.Code)
 	}
+	// A city has ~100,000 grids in a few thousand communities: share the
+	// community codes rather than keep one string per grid.
+	community := map[string]string{}
 	shapes := make([]geo.Shape, len(grids))
+	l.gridAt = make([]string, len(grids))
 	for i, g := range grids {
 		shapes[i] = geo.Shape{ID: int64(i), Code: g.Code, Geom: g.Geom}
-		l.gridAt[g.Code] = g.AreaCode
+		c, ok := community[g.AreaCode]
+		if !ok {
+			c = g.AreaCode
+			community[c] = c
+		}
+		l.gridAt[i] = c
 	}
 	l.grids = geo.NewIndex(shapes)
 	rs := make([]geo.Shape, len(resp))
@@ -172,10 +181,10 @@ func (s *Service) Locate(lat, lng float64) Placement {
 		return pl
 	}
 	p := orb.Point{lng, lat}
-	if g, ok := l.grids.Locate(p); ok {
+	if i, ok := l.grids.LocateIndex(p); ok {
 		pl.Located = true
-		pl.GridCode = g.Code
-		pl.AreaCode = l.gridAt[g.Code]
+		pl.GridCode = l.grids.Code(i)
+		pl.AreaCode = l.gridAt[i]
 		pl.Chain = l.chain(pl.AreaCode)
 	}
 	if l.resp != nil {
