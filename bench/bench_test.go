@@ -153,3 +153,22 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintExplainsRateLimits: 429s in a result come with what to do about them.
+func TestPrintExplainsRateLimits(t *testing.T) {
+	for _, tc := range []struct {
+		status map[int]int
+		want   bool
+	}{
+		{map[int]int{201: 10, 429: 3}, true},
+		{map[int]int{201: 10}, false},
+	} {
+		r := &Result{Label: "gridloop", Mix: MixIntake, Total: Stats{Count: 13, Status: tc.status}}
+		var b strings.Builder
+		r.Print(&b)
+		got := strings.Contains(b.String(), "GRIDLOOP_RATE_TOKEN=off")
+		if got != tc.want {
+			t.Errorf("status %v: hint printed %v, want %v:\n%s", tc.status, got, tc.want, b.String())
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -149,6 +150,10 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "   latency    p50 %s  p95 %s  p99 %s  max %s\n", ms(t.Quantile(.50)), ms(t.Quantile(.95)), ms(t.Quantile(.99)), ms(t.Max()))
 	fmt.Fprintf(w, "   status     %s\n", statusLine(t.Status))
+	if n := t.Status[http.StatusTooManyRequests]; n > 0 {
+		fmt.Fprintf(w, "   429        %d requests refused by the server's rate limits (per API token 100/s by default):\n"+
+			"              for a benchmark, start the server with GRIDLOOP_RATE_TOKEN=off\n", n)
+	}
 	if r.Backlog > 0 {
 		fmt.Fprintf(w, "   backlog    %d requests due before the deadline were never sent: the server is slower than -rate\n", r.Backlog)
 	}
