@@ -171,6 +171,46 @@ func TestGroupCommit(t *testing.T) {
 	})
 }
 
+// TestGroupCommitBatchesWithoutWaiting: with the defaults (the committer takes what
+// queued while the previous batch was written, and waits for nothing more), callers
+// reporting together still share transactions.
+func TestGroupCommitBatchesWithoutWaiting(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		svc := newIntakeService(t, b)
+		if svc.Intake.MaxWait != 0 {
+			t.Fatalf("the test service sets MaxWait %v; this test is about the default", svc.Intake.MaxWait)
+		}
+		const callers, each = 32, 8
+		var wg sync.WaitGroup
+		errs := make(chan error, callers*each)
+		for c := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					_, err := svc.Report(context.Background(), &service.Principal{}, intakeInput(c*each+i, ""), "")
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := svc.IntakeStats()
+		t.Logf("intake: %+v", st)
+		if st.Reports != callers*each {
+			t.Errorf("%d reports written, want %d", st.Reports, callers*each)
+		}
+		if st.Batches >= st.Reports {
+			t.Errorf("no batching without a wait: %+v", st)
+		}
+	})
+}
+
 // TestGroupCommitOff: with group commit off, reports still work one transaction each.
 func TestGroupCommitOff(t *testing.T) {
 	svc := newIntakeService(t, dbtest.SQLite(t))
