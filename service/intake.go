@@ -57,6 +57,18 @@ const (
 	batchTimeout = time.Minute
 )
 
+// savedReport is the answer to a report saved under its Idempotency-Key: the case's
+// id and the tracking token, in ReportResult's shape (answers saved before 2026-12-07
+// hold the whole case; a replay reads the id and the token of either).
+type savedReport struct {
+	Case          savedCase `json:"case"`
+	TrackingToken string    `json:"tracking_token"`
+}
+
+type savedCase struct {
+	ID int64 `json:"id"`
+}
+
 // intakeReq is one report on its way through the committer.
 type intakeReq struct {
 	ctx    context.Context
@@ -270,15 +282,16 @@ func (s *Service) writeReports(ctx context.Context, tx *store.Tx, batch []*intak
 		}
 		for k, body := range saved {
 			r := first[k]
-			var res ReportResult
-			if err := json.Unmarshal(body, &res); err != nil || res.Case == nil {
+			var ans savedReport
+			if err := json.Unmarshal(body, &ans); err != nil || ans.Case.ID == 0 {
 				return fmt.Errorf("service: saved answer to %s: %v", r.key, err)
 			}
 			// The case as it is now, with the token from the first answer.
-			if res.Case, err = tx.CaseByID(ctx, res.Case.ID); err != nil {
+			c, err := tx.CaseByID(ctx, ans.Case.ID)
+			if err != nil {
 				return err
 			}
-			r.res, r.replay = &res, true
+			r.res, r.replay = &ReportResult{Case: c, TrackingToken: ans.TrackingToken}, true
 		}
 	}
 
@@ -350,12 +363,14 @@ func (s *Service) writeReports(ctx context.Context, tx *store.Tx, batch []*intak
 			return err
 		}
 
-		// 5. Answers, saved under their keys.
+		// 5. Answers, saved under their keys: only what a replay needs (1. reads the
+		// case as it is then), not the whole case — less for the one writer to encode
+		// and write, and no copy of the reporter's details outside the case row.
 		var saves []store.IdemResponse
 		for _, r := range todo {
 			r.res = &ReportResult{Case: r.c, TrackingToken: r.token}
 			if r.key != "" {
-				body, err := json.Marshal(r.res)
+				body, err := json.Marshal(savedReport{Case: savedCase{ID: r.c.ID}, TrackingToken: r.token})
 				if err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -207,6 +208,65 @@ func TestGroupCommitBatchesWithoutWaiting(t *testing.T) {
 		}
 		if st.Batches >= st.Reports {
 			t.Errorf("no batching without a wait: %+v", st)
+		}
+	})
+}
+
+// TestSavedAnswers: a report's answer is saved under its Idempotency-Key as the case's
+// id and the tracking token only (no copy of the description or the reporter's
+// details), and a retry gets the case as it is now with the first token — also from an
+// answer saved whole, as before 2026-12-07.
+func TestSavedAnswers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		svc := newIntakeService(t, b)
+		p := &service.Principal{}
+		in := intakeInput(1, "")
+		phone := "13812345678"
+		in.ReporterPhone = phone
+		first, err := svc.Report(ctx, p, in, "key-new")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body []byte
+		if err := svc.DB.View(ctx, func(tx *store.Tx) error {
+			_, body, _, err = tx.Idempotent(ctx, "report", "key-new")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf(`{"case":{"id":%d},"tracking_token":%q}`, first.Case.ID, first.TrackingToken); string(body) != want {
+			t.Errorf("saved answer %s, want %s", body, want)
+		}
+
+		// An answer saved whole, as the committer saved them before.
+		second, err := svc.Report(ctx, p, intakeInput(2, ""), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := json.Marshal(service.ReportResult{Case: second.Case, TrackingToken: second.TrackingToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DB.Update(ctx, func(tx *store.Tx) error {
+			return tx.SaveIdempotent(ctx, "report", "key-old", 201, whole)
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tt := range []struct {
+			key  string
+			want *service.ReportResult
+		}{{"key-new", first}, {"key-old", second}} {
+			again, err := svc.Report(ctx, p, intakeInput(99, ""), tt.key)
+			if err != nil {
+				t.Fatalf("retry with %s: %v", tt.key, err)
+			}
+			if again.Case.ID != tt.want.Case.ID || again.Case.Code != tt.want.Case.Code ||
+				again.TrackingToken != tt.want.TrackingToken || again.Case.Description != tt.want.Case.Description {
+				t.Errorf("retry with %s: case %s %q token %q, want %s %q %q", tt.key, again.Case.Code,
+					again.Case.Description, again.TrackingToken, tt.want.Case.Code, tt.want.Case.Description, tt.want.TrackingToken)
+			}
 		}
 	})
 }
