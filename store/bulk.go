@@ -7,6 +7,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -299,13 +301,37 @@ func (tx *Tx) InsertEvents(ctx context.Context, events []*gridloop.Event) error 
 	return nil
 }
 
+// idempotencyLookup reads one saved answer's body by its primary key.
+const idempotencyLookup = `SELECT body FROM idempotency WHERE scope = ? AND key = ?`
+
 // IdemKey names one saved response: the caller's scope and its Idempotency-Key.
 type IdemKey struct{ Scope, Key string }
 
-// IdempotentMany returns the responses saved for the keys that have one (status and
-// body, as Idempotent returns them), in one query per chunk.
+// IdempotentMany returns the bodies of the responses saved for the keys that have one:
+// on PostgreSQL in one query per chunk, on SQLite one primary-key lookup per key.
 func (tx *Tx) IdempotentMany(ctx context.Context, keys []IdemKey) (map[IdemKey][]byte, error) {
 	out := map[IdemKey][]byte{}
+	if tx.dialect == SQLite {
+		// Not one query with an OR of (scope = ? AND key = ?) pairs: with statistics
+		// taken while the table was small (the demo's ANALYZE, PRAGMA optimize at a
+		// close), SQLite's planner answers that with a scan of the whole table, and every
+		// batch of reports then read every saved answer (intake fell from 3,000 to 900
+		// reports/s within 20,000 reports). A prepared lookup runs in process.
+		for _, k := range keys {
+			var body []byte
+			err := tx.queryRow(ctx, idempotencyLookup, k.Scope, k.Key).Scan(&body)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("store: idempotency keys: %w", err)
+			}
+			if body == nil {
+				body = []byte{}
+			}
+			out[k] = body
+		}
+		return out, nil
+	}
 	for _, ch := range chunks(len(keys), 2) {
 		part := keys[ch[0]:ch[1]]
 		conds := make([]string, len(part))
