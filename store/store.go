@@ -113,6 +113,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	for k, v := range common {
 		w[k] = v
 	}
+	w.Add("_pragma", "analysis_limit(400)") // PRAGMA optimize samples, never reads a table whole
 	w.Set("_txlock", "immediate")
 	w.Set("_journal_mode", "WAL")
 	writer, err := sql.Open("sqlite", path+"?"+w.Encode())
@@ -126,6 +127,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// The writer connects first: it creates the file and switches it to WAL before
 	// any reader opens it.
 	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	// Statistics that went stale while the store was closed, refreshed before any plan
+	// is made on them (optimize.go).
+	if _, err := writer.ExecContext(ctx, optimizeAll); err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}

@@ -64,6 +64,7 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	go (&jobs.OverdueClock{Svc: svc, Log: svc.Logger}).Run(ctx)
 	go (&jobs.WebhookDelivery{Svc: svc, Log: svc.Logger}).Run(ctx)
 	go (&jobs.Citizen{Svc: svc, Log: svc.Logger}).Run(ctx) // similar-case index, notifications, follow-ups
+	go (&jobs.PlannerStatistics{DB: svc.DB, Log: svc.Logger}).Run(ctx)
 	go svc.WatchGeo(ctx)
 	fmt.Fprintf(m.Stdout, "gridloop 已启动 (serving) on %s  — store: %s\n", srv.URL(), *dsn)
 	if withDemo {
