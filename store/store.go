@@ -131,11 +131,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 	// Statistics that went stale while the store was closed, refreshed before any plan
-	// is made on them (optimize.go).
-	if _, err := writer.ExecContext(ctx, optimizeAll); err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
-	}
+	// is made on them (optimize.go). Best effort: another process holding the write
+	// lock past busy_timeout must not keep the store from opening; the hourly job in
+	// serve tries again.
+	_, _ = writer.ExecContext(ctx, optimizeAll)
 
 	r := url.Values{}
 	for k, v := range common {
