@@ -20,14 +20,8 @@ import (
 func TestPlannerStatistics(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := t.Context()
-		db, err := store.Open(ctx, b.DSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		db := openService(t, b.DSN).DB
+		var err error
 		save := func(prefix string, n int) {
 			err := db.Update(ctx, func(tx *store.Tx) error {
 				rs := make([]store.IdemResponse, n)

@@ -7,8 +7,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -301,9 +299,6 @@ func (tx *Tx) InsertEvents(ctx context.Context, events []*gridloop.Event) error 
 	return nil
 }
 
-// idempotencyLookup reads one saved answer's body by its primary key.
-const idempotencyLookup = `SELECT body FROM idempotency WHERE scope = ? AND key = ?`
-
 // IdemKey names one saved response: the caller's scope and its Idempotency-Key.
 type IdemKey struct{ Scope, Key string }
 
@@ -318,17 +313,13 @@ func (tx *Tx) IdempotentMany(ctx context.Context, keys []IdemKey) (map[IdemKey][
 		// batch of reports then read every saved answer (intake fell from 3,000 to 900
 		// reports/s within 20,000 reports). A prepared lookup runs in process.
 		for _, k := range keys {
-			var body []byte
-			err := tx.queryRow(ctx, idempotencyLookup, k.Scope, k.Key).Scan(&body)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			} else if err != nil {
-				return nil, fmt.Errorf("store: idempotency keys: %w", err)
+			_, body, ok, err := tx.Idempotent(ctx, k.Scope, k.Key)
+			if err != nil {
+				return nil, err
 			}
-			if body == nil {
-				body = []byte{}
+			if ok {
+				out[k] = body
 			}
-			out[k] = body
 		}
 		return out, nil
 	}

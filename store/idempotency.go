@@ -8,10 +8,13 @@ import (
 	"time"
 )
 
+// idempotencyLookup reads one saved answer by its primary key.
+const idempotencyLookup = `SELECT status, body FROM idempotency WHERE scope = ? AND key = ?`
+
 // Idempotent returns the response saved for key in scope (e.g. "POST /api/v1/cases"
 // and the caller's Idempotency-Key), if there is one.
 func (tx *Tx) Idempotent(ctx context.Context, scope, key string) (status int, body []byte, ok bool, err error) {
-	err = tx.queryRow(ctx, `SELECT status, body FROM idempotency WHERE scope = ? AND key = ?`, scope, key).
+	err = tx.queryRow(ctx, idempotencyLookup, scope, key).
 		Scan(&status, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, false, nil

@@ -8,7 +8,7 @@ import (
 // optimizeAll is PRAGMA optimize over every table, not only those this connection has
 // queried (0x10000), running ANALYZE where it may help (0x02): on a table never
 // analyzed, or one that has grown or shrunk tenfold since. The writer's analysis_limit
-// bounds each table's sample, so it takes milliseconds at a million cases.
+// bounds each index's sample: 0.54 s with four large tables stale at a million cases.
 const optimizeAll = `PRAGMA optimize=0x10002`
 
 // Optimize refreshes SQLite's query-planner statistics where they are out of date, as

@@ -38,7 +38,7 @@ func saveAnswers(t *testing.T, db *DB, prefix string, n int) {
 func TestOptimizeRefreshesStaleStatistics(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		db := openDB(t, b)
-		if b.Name != "sqlite" {
+		if b.Name != dbtest.SQLiteName {
 			if err := db.Optimize(t.Context()); err != nil {
 				t.Fatalf("Optimize on %s: %v", b.Name, err)
 			}
