@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gridloop/gridloop/evaluation"
+)
+
+// BenchmarkAddRollupsFineBuckets measures what issue #7's rollups cost intake on
+// SQLite: each report adds 1 to the day, week and month buckets of its unit grid,
+// responsibility grid and community, chosen at random in a city of 62,990 grids (the
+// Hangzhou demo's), so few buckets are shared within a transaction. ns/report is the
+// writer's time per report, commit included.
+//
+//   - batch40: today's design, the rollups in each group-commit transaction of 40
+//     reports (about what 64 concurrent clients give);
+//   - fold5000: a journal folded once a second at 5,000 reports/s would add the same
+//     buckets sorted and merged, 5,000 reports per transaction (the journal's own
+//     writes and reads not counted): the most a deferred fold could save.
+func BenchmarkAddRollupsFineBuckets(b *testing.B) {
+	const grids, communities = 62990, 3000
+	for _, per := range []int{40, 5000} {
+		name := fmt.Sprintf("batch%d", per)
+		if per > 40 {
+			name = fmt.Sprintf("fold%d", per)
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			db, err := Open(ctx, benchDSN(b, SQLite))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			report := func(out map[evaluation.Key]evaluation.Counters, grid, community int) {
+				for _, m := range []evaluation.Key{
+					{Dim: evaluation.DimGrid, ID: fmt.Sprintf("330106%09d", grid)},
+					{Dim: evaluation.DimRespGrid, ID: fmt.Sprintf("330106%09d", grid)},
+					{Dim: evaluation.DimArea, ID: fmt.Sprintf("330106%06d", community)},
+				} {
+					for _, p := range evaluation.Periods {
+						m.Period, m.Start = p, "2026-12-07"
+						c := out[m]
+						c.Reported++
+						out[m] = c
+					}
+				}
+			}
+			// Every bucket exists already, as by mid-month in a busy city.
+			seed := map[evaluation.Key]evaluation.Counters{}
+			for g := range grids {
+				report(seed, g, g%communities)
+			}
+			if err := db.Update(ctx, func(tx *Tx) error { return tx.AddRollups(ctx, seed) }); err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ResetTimer()
+			reports := 0
+			for b.Loop() {
+				batch := map[evaluation.Key]evaluation.Counters{}
+				for range per {
+					report(batch, rng.IntN(grids), rng.IntN(communities))
+				}
+				if err := db.Update(ctx, func(tx *Tx) error { return tx.AddRollups(ctx, batch) }); err != nil {
+					b.Fatal(err)
+				}
+				reports += per
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(reports), "ns/report")
+		})
+	}
+}
