@@ -223,7 +223,7 @@ func (c *caseRun) drive(target gl.Status, channel gl.Channel) error {
 	}
 	if rng.IntN(6) == 0 { // rework
 		c.do(gl.RoleGridMember, workflow.Input{Action: gl.ActionCheck, Passed: no(), Note: "现场核查未处置到位"})
-		c.as(c.handler(), feedback)
+		c.as(c.handler(), workflow.Input{Action: gl.ActionFeedback, Note: "已按核查意见返工，重新处置完毕：" + c.cat.ClosingCondition})
 		c.do(gl.RoleOperator, workflow.Input{Action: gl.ActionSendCheck})
 	}
 	c.do(gl.RoleGridMember, workflow.Input{Action: gl.ActionCheck, Passed: yes(), Note: "现场核查，已处置到位"})
@@ -236,7 +236,7 @@ func (c *caseRun) drive(target gl.Status, channel gl.Channel) error {
 	}
 	if rng.IntN(10) == 0 { // "not fixed": reopened and done again
 		c.asReporter(workflow.Input{Action: gl.ActionRate, Satisfaction: gl.Unsatisfied, Fixed: no(), Note: "问题没有解决"})
-		c.as(c.handler(), feedback)
+		c.as(c.handler(), workflow.Input{Action: gl.ActionFeedback, Note: "市民反映未解决，已再次到现场处置：" + c.cat.ClosingCondition})
 		c.do(gl.RoleOperator, workflow.Input{Action: gl.ActionSendCheck})
 		c.do(gl.RoleGridMember, workflow.Input{Action: gl.ActionCheck, Passed: yes(), Note: "复查已处置到位"})
 		c.do(gl.RoleShiftLead, workflow.Input{Action: gl.ActionClose})

@@ -592,6 +592,30 @@ func TestNotifySender(t *testing.T) {
 	})
 }
 
+// TestLatestReply: the board's list shows the department's last answer, not the
+// closing note or a reopening after it, and nothing before the first answer.
+func TestLatestReply(t *testing.T) {
+	reply := func(a gl.Action, note string) service.PublicReply { return service.PublicReply{Action: a, Note: note} }
+	for _, tc := range []struct {
+		name    string
+		replies []service.PublicReply
+		want    string // "" for none
+	}{
+		{"none", nil, ""},
+		{"closed without an answer", []service.PublicReply{reply(gl.ActionClose, "结案")}, ""},
+		{"one answer, then closed", []service.PublicReply{reply(gl.ActionFeedback, "已修复"), reply(gl.ActionClose, "结案")}, "已修复"},
+		{"reworked", []service.PublicReply{reply(gl.ActionFeedback, "已修复"), reply(gl.ActionFeedback, "返工后已修复")}, "返工后已修复"},
+		{"reopened after the answer", []service.PublicReply{reply(gl.ActionFeedback, "已修复"), reply(gl.ActionClose, ""), reply(gl.ActionReopen, "未解决")}, "已修复"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := service.PublicCase{Replies: tc.replies}.LatestReply()
+			if (got == nil) != (tc.want == "") || got != nil && got.Note != tc.want {
+				t.Errorf("LatestReply = %+v, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestPublicBoard: the board shows accepted cases of public categories with personal
@@ -621,6 +645,9 @@ func TestPublicBoard(t *testing.T) {
 		}
 		if pc.Dept != "部门A" || pc.Status != gl.StatusClosed || len(pc.Replies) != 2 || pc.Replies[0].Note != "已更换灯泡，恢复照明" || pc.Replies[0].Dept != "部门A" {
 			t.Errorf("board case %+v", pc)
+		}
+		if r := pc.LatestReply(); r == nil || r.Note != "已更换灯泡，恢复照明" {
+			t.Errorf("latest reply %+v", r)
 		}
 		if _, err := c.svc.PublicCaseByCode(ctx, private.Case.Code); gl.ErrorCode(err) != gl.ENOTFOUND {
 			t.Errorf("private case on the board: %v", err)

@@ -104,6 +104,18 @@ type PublicReply struct {
 	Note   string    `json:"note,omitempty"`
 }
 
+// LatestReply is the department's most recent reply, nil before the first: after a
+// rework or a reopening the department answers again, and the board's list shows only
+// the answer that stands (the case's page shows them all).
+func (pc PublicCase) LatestReply() *PublicReply {
+	for i := len(pc.Replies) - 1; i >= 0; i-- {
+		if pc.Replies[i].Action == gl.ActionFeedback {
+			return &pc.Replies[i]
+		}
+	}
+	return nil
+}
+
 // replyActions are the events whose notes the public board shows.
 var replyActions = []gl.Action{gl.ActionFeedback, gl.ActionClose, gl.ActionReopen}
 

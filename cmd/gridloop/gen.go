@@ -642,7 +642,7 @@ func (gc *genCase) drive(target gl.Status, cat *gl.Category) {
 	}
 	if rng.IntN(6) == 0 { // rework
 		gc.role(gl.RoleGridMember, workflow.Input{Action: gl.ActionCheck, Passed: genNo(), Note: "现场核查未处置到位"})
-		gc.handler(feedback)
+		gc.handler(workflow.Input{Action: gl.ActionFeedback, Note: "已按核查意见返工，重新处置完毕：" + cat.ClosingCondition})
 		gc.role(gl.RoleOperator, workflow.Input{Action: gl.ActionSendCheck})
 	}
 	gc.role(gl.RoleGridMember, workflow.Input{Action: gl.ActionCheck, Passed: genYes(), Note: "现场核查，已处置到位"})
@@ -655,7 +655,7 @@ func (gc *genCase) drive(target gl.Status, cat *gl.Category) {
 	}
 	if rng.IntN(10) == 0 { // "not fixed": reopened and done again
 		gc.reporter(workflow.Input{Action: gl.ActionRate, Satisfaction: gl.Unsatisfied, Fixed: genNo(), Note: "问题没有解决"})
-		gc.handler(feedback)
+		gc.handler(workflow.Input{Action: gl.ActionFeedback, Note: "市民反映未解决，已再次到现场处置：" + cat.ClosingCondition})
 		gc.role(gl.RoleOperator, workflow.Input{Action: gl.ActionSendCheck})
 		gc.role(gl.RoleGridMember, workflow.Input{Action: gl.ActionCheck, Passed: genYes(), Note: "复查已处置到位"})
 		gc.role(gl.RoleShiftLead, workflow.Input{Action: gl.ActionClose})

@@ -132,6 +132,34 @@ func TestCitizenPages(t *testing.T) {
 		if _, body, _ := get(t, staff, base+"/work"); !strings.Contains(body, `id="inbox"`) {
 			t.Fatalf("workbench: %.400s", body)
 		}
+
+		// Reworked: the department answers twice. The board's list shows the answer that
+		// stands, once; the case's page shows both.
+		yes, no := true, false
+		for _, st := range []struct {
+			user string
+			in   workflow.Input
+		}{
+			{"dispatcher", workflow.Input{Action: gl.ActionDispatch, DeptID: city.dept["A"]}},
+			{"handler_a", workflow.Input{Action: gl.ActionSign}},
+			{"handler_a", workflow.Input{Action: gl.ActionFeedback, Note: "已更换灯泡"}},
+			{"operator", workflow.Input{Action: gl.ActionSendCheck}},
+			{"grid_member", workflow.Input{Action: gl.ActionCheck, Passed: &no, Note: "灯仍不亮"}},
+			{"handler_a", workflow.Input{Action: gl.ActionFeedback, Note: "已更换整套灯具，恢复照明"}},
+			{"operator", workflow.Input{Action: gl.ActionSendCheck}},
+			{"grid_member", workflow.Input{Action: gl.ActionCheck, Passed: &yes, Note: "现场已亮"}},
+			{"shift_lead", workflow.Input{Action: gl.ActionClose}},
+		} {
+			city.act(t, st.user, first, st.in)
+		}
+		_, body, _ = get(t, pub, base+"/public")
+		if strings.Count(body, `class="reply small"`) != 1 || !strings.Contains(body, "已更换整套灯具") || strings.Contains(body, "已更换灯泡") {
+			t.Fatalf("board after a rework: %.1200s", body)
+		}
+		_, body, _ = get(t, pub, base+"/public/cases/"+first)
+		if !strings.Contains(body, "已更换灯泡") || !strings.Contains(body, "已更换整套灯具") {
+			t.Fatalf("public case after a rework: %.1200s", body)
+		}
 	})
 }
 
