@@ -17,12 +17,13 @@ import (
 //
 //   - batch40: today's design, the rollups in each group-commit transaction of 40
 //     reports (about what 64 concurrent clients give);
-//   - fold5000: a journal folded once a second at 5,000 reports/s would add the same
-//     buckets sorted and merged, 5,000 reports per transaction (the journal's own
-//     writes and reads not counted): the most a deferred fold could save.
+//   - fold5000, fold20000, fold60000: a journal of increments folded into the table
+//     every 1, 4 or 12 seconds at 5,000 reports/s would add the same buckets sorted
+//     and merged, that many reports per transaction (the journal's own writes and
+//     reads not counted): the most such a fold could save.
 func BenchmarkAddRollupsFineBuckets(b *testing.B) {
 	const grids, communities = 62990, 3000
-	for _, per := range []int{40, 5000} {
+	for _, per := range []int{40, 5000, 20000, 60000} {
 		name := fmt.Sprintf("batch%d", per)
 		if per > 40 {
 			name = fmt.Sprintf("fold%d", per)
