@@ -592,6 +592,28 @@ func TestNotifySender(t *testing.T) {
 	})
 }
 
+// TestPublicBoardOrder: the board lists the newest report first, whatever happened to
+// the cases since: a later action on an older case does not bring it back to the top.
+func TestPublicBoardOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		c := newCitizenCity(t, b)
+		older := c.report("路灯不亮", "C0104", lat, lng, "")
+		c.now = c.now.Add(time.Hour)
+		newer := c.report("井盖缺失", "C0104", lat, lng, "")
+		c.act("shift_lead", newer.Case.Code, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("shift_lead", older.Case.Code, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("dispatcher", older.Case.Code, workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["A"]})
+		list, total, err := c.svc.PublicCases(ctx, service.PublicQuery{})
+		if err != nil || total != 2 || len(list) != 2 {
+			t.Fatalf("board: %d %+v %v", total, list, err)
+		}
+		if list[0].Code != newer.Case.Code || list[1].Code != older.Case.Code {
+			t.Errorf("board order %s, %s; want the newer report %s first", list[0].Code, list[1].Code, newer.Case.Code)
+		}
+	})
+}
+
 // TestLatestReply: the board's list shows the department's last answer, not the
 // closing note or a reopening after it, and nothing before the first answer.
 func TestLatestReply(t *testing.T) {

@@ -129,8 +129,8 @@ type PublicQuery struct {
 	Offset   int
 }
 
-// PublicCases returns a page of the public board, most recently changed first, and
-// the total.
+// PublicCases returns a page of the public board, newest report first, and the total
+// up to store.CountCap+1 ("more than store.CountCap").
 func (s *Service) PublicCases(ctx context.Context, q PublicQuery) ([]PublicCase, int, error) {
 	cats, err := s.categoryMap(ctx)
 	if err != nil {

@@ -66,3 +66,67 @@ func TestListCasesCountCap(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicCasesCountCap: the public board counts to CountCap+1 as the staff lists
+// do, its pages past the cap still come back, and it lists the newest report first
+// whatever changed since (UpdatedAt runs the other way here).
+func TestPublicCasesCountCap(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		db := openDB(t, b)
+		ctx := t.Context()
+		const n = CountCap + 12
+		cases := make([]*gridloop.Case, n)
+		for i := range cases {
+			cases[i] = minimalCase(fmt.Sprintf("PUB%05d", i))
+			cases[i].Status, cases[i].CategoryCode = gridloop.StatusClosed, "C0104"
+			cases[i].CreatedAt, cases[i].UpdatedAt = at(i), at(n-i)
+			if i < 7 {
+				cases[i].Status = gridloop.StatusRegistered
+			}
+			cases[i].AreaCode = []string{"330106001001", "330106002001"}[i%2]
+		}
+		update(t, db, func(tx *Tx) error { return tx.InsertCases(ctx, cases) })
+		public := func(statuses []gridloop.Status, limit, offset int) PublicFilter {
+			return PublicFilter{Categories: []string{"C0104"}, Statuses: statuses, Limit: limit, Offset: offset}
+		}
+		inArea := func(prefix string, limit, offset int) PublicFilter {
+			f := public([]gridloop.Status{gridloop.StatusRegistered, gridloop.StatusClosed}, limit, offset)
+			f.AreaPrefix = prefix
+			return f
+		}
+		both := []gridloop.Status{gridloop.StatusRegistered, gridloop.StatusClosed}
+		tests := []struct {
+			name      string
+			f         PublicFilter
+			wantTotal int
+			wantFirst string // "" for no items
+			wantItems int
+		}{
+			{"first page", public(both, 20, 0), CountCap + 1, fmt.Sprintf("PUB%05d", n-1), 20},
+			{"page past the cap", public(both, 20, CountCap), CountCap + 1, "PUB00011", 12},
+			{"past the end", public(both, 20, n), CountCap + 1, "", 0},
+			{"under the cap: exact", public([]gridloop.Status{gridloop.StatusRegistered}, 5, 0), 7, "PUB00006", 5},
+			{"under the cap, past the end", public([]gridloop.Status{gridloop.StatusRegistered}, 5, 7), 7, "", 0},
+			{"a street, under the cap", inArea("330106001", 20, 0), n / 2, fmt.Sprintf("PUB%05d", n-2), 20},
+			{"a street's last page", inArea("330106001", 20, n/2-6), n / 2, "PUB00010", 6},
+			{"a district, over the cap", inArea("330106", 20, 0), CountCap + 1, fmt.Sprintf("PUB%05d", n-1), 20},
+			{"an area without cases", inArea("330106009", 20, 0), 0, "", 0},
+		}
+		for _, tt := range tests {
+			view(t, db, func(tx *Tx) error {
+				list, total, err := tx.PublicCases(ctx, tt.f)
+				if err != nil {
+					return err
+				}
+				first := ""
+				if len(list) > 0 {
+					first = list[0].Code
+				}
+				if total != tt.wantTotal || len(list) != tt.wantItems || first != tt.wantFirst {
+					t.Errorf("%s: total %d, %d items from %q; want %d, %d from %q", tt.name, total, len(list), first, tt.wantTotal, tt.wantItems, tt.wantFirst)
+				}
+				return nil
+			})
+		}
+	})
+}

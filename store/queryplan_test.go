@@ -35,6 +35,40 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		}{"a department's work list", `SELECT id FROM cases` + where + ` ORDER BY ` + caseOrders[OrderDueAsc] + ` LIMIT 20`, args, "case_depts_open"})
 		return nil
 	})
+	// The public board, anyone's page: a page of many cases read in date order from an
+	// index, never every case of the filter sorted (a temporary B-tree); its count and a
+	// page of few from the area's range when there is an area.
+	view(t, db, func(tx *Tx) error {
+		cats := []string{"C0101", "C0104"}
+		statuses := []gridloop.Status{gridloop.StatusRegistered, gridloop.StatusClosed}
+		for _, q := range []struct {
+			name  string
+			f     PublicFilter
+			which int
+			want  string
+			sort  bool // a temporary B-tree is allowed
+		}{
+			{"the board", PublicFilter{Categories: cats, Statuses: statuses}, publicManyCases, "cases_created_at", false},
+			{"the board's closed cases", PublicFilter{Categories: cats, Statuses: statuses[1:]}, publicManyCases, "cases_status_created", false},
+			{"the board by category", PublicFilter{Categories: cats, Statuses: statuses, Category: "C0101"}, publicManyCases, "cases_category_created", false},
+			{"the board of a district", PublicFilter{Categories: cats, Statuses: statuses, AreaPrefix: "330106"}, publicManyCases, "cases_created_at", false},
+			{"the board of a community, few cases", PublicFilter{Categories: cats, Statuses: statuses, AreaPrefix: "330106001001"}, publicFewCases, "cases_area_status", true},
+			{"the board's count", PublicFilter{Categories: cats, Statuses: statuses}, publicCount, "cases_status_created", false},
+			{"the board's count in an area", PublicFilter{Categories: cats, Statuses: statuses, AreaPrefix: "330106001001"}, publicCount, "cases_area_status", false},
+		} {
+			query, args := tx.publicQuery(q.f, q.which)
+			if q.which == publicCount {
+				args = append(args, CountCap+1)
+			} else {
+				args = append(args, 20, 0)
+			}
+			plan := queryPlan(t, tx, query, args...)
+			if !strings.Contains(plan, q.want) || !q.sort && strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("%s: plan %q, want %s (a sort allowed: %v)", q.name, plan, q.want, q.sort)
+			}
+		}
+		return nil
+	})
 	// A department's work list, counted and paged in due order from case_depts (the
 	// department and its subtree): covering ranges of case_depts_open, and the cases
 	// read only by the page's ids. A full scan of cases, or a case looked up for each of

@@ -126,7 +126,9 @@ func (a *API) publicCases(w http.ResponseWriter, r *http.Request, _ *service.Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "total": total, "limit": pq.Limit, "offset": pq.Offset})
+	// As /api/v1/cases: past store.CountCap the total is not counted.
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "total": min(total, store.CountCap),
+		"total_capped": total > store.CountCap, "limit": pq.Limit, "offset": pq.Offset})
 	return nil
 }
 

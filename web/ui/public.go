@@ -14,6 +14,7 @@ import (
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/evaluation"
 	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/store"
 )
 
 const publicPage = 20
@@ -22,9 +23,20 @@ type publicBoardData struct {
 	State, Category string
 	Groups          []catGroup // the public categories
 	Cases           []service.PublicCase
-	Total           int
-	Page, Pages     int
+	Total           int    // up to store.CountCap+1: "more than store.CountCap"
+	Page, Pages     int    // Pages is a floor when the total is capped
 	Prev, Next      string // page links, "" at the ends
+}
+
+// TotalText and PagesText are the total and the page count as shown: "2000+" and
+// "100+" past store.CountCap.
+func (d publicBoardData) TotalText() string { return countText(d.Total) }
+
+func (d publicBoardData) PagesText() string {
+	if d.Total > store.CountCap {
+		return strconv.Itoa(store.CountCap/publicPage) + "+"
+	}
+	return strconv.Itoa(d.Pages)
 }
 
 // publicGroups are the category groups with the public categories only.
@@ -80,7 +92,7 @@ func (u *UI) publicBoard(w http.ResponseWriter, r *http.Request) {
 	if d.Page > 1 {
 		d.Prev = link(d.Page - 1)
 	}
-	if d.Page < d.Pages {
+	if d.Page < d.Pages || d.Total > store.CountCap && len(d.Cases) == publicPage {
 		d.Next = link(d.Page + 1)
 	}
 	u.render(w, r, http.StatusOK, "public", "public.title", d)
@@ -155,7 +167,9 @@ func (u *UI) publicCasesJSON(w http.ResponseWriter, r *http.Request) {
 		out = append(out, publicPoint{Code: c.Code, Lat: c.Lat, Lng: c.Lng, Status: c.Status, StatusLabel: c.Status.Label(lang),
 			Category: c.Category, Description: string(desc)})
 	}
-	writeJSON(w, map[string]any{"total": total, "shown": len(out), "cases": out})
+	// As /api/v1/cases: past store.CountCap the total is not counted.
+	writeJSON(w, map[string]any{"total": min(total, store.CountCap), "total_capped": total > store.CountCap,
+		"shown": len(out), "cases": out})
 }
 
 type publicStatsData struct {

@@ -59,7 +59,7 @@
     } else {
       markers.forEach(function (m) { cluster.addLayer(m); });
     }
-    count.textContent = T.shown.replace("%d", d.shown).replace("%d", d.total);
+    count.textContent = T.shown.replace("%d", d.shown).replace("%d", d.total + (d.total_capped ? "+" : ""));
     el.dataset.cases = String(markers.length);
     el.dataset.ready = "1";
     if (!cfg.bounds && markers.length) {
