@@ -87,12 +87,14 @@ type page struct {
 	UserName string // display name of the signed-in staff user, "" when none
 	// Admin and Grid say whether the signed-in user sees the admin and grid worker
 	// links (known on staff pages only).
-	// Eval, the evaluation and report links (evaluation.read).
-	Admin, Grid, Eval bool
-	Flash             string
-	Err               string            // form-level error
-	Fields            map[string]string // field name → error message
-	Data              any
+	// Eval, the evaluation and report links (evaluation.read); Call, the link to
+	// register a call, for those who take calls (the form needs report.create, which
+	// grid workers hold for their patrol form).
+	Admin, Grid, Eval, Call bool
+	Flash                   string
+	Err                     string            // form-level error
+	Fields                  map[string]string // field name → error message
+	Data                    any
 
 	u        *UI
 	revealed *service.Reporter // the case page's reporter, revealed (caseReveal)
@@ -180,6 +182,7 @@ func (u *UI) renderPage(w http.ResponseWriter, r *http.Request, status int, name
 	if pr := principalOf(r); pr != nil {
 		p.Admin, p.Grid = pr.User.HasRole(gl.RoleAdmin), pr.User.HasRole(gl.RoleGridMember)
 		p.Eval = pr.Can(gl.PermEvalRead)
+		p.Call = pr.Can(gl.PermReportCreate) && (pr.User.HasRole(gl.RoleOperator) || pr.User.HasRole(gl.RoleShiftLead))
 	}
 	if f := sm.PopString(r.Context(), "flash"); f != "" && p.Flash == "" {
 		p.Flash = f

@@ -129,6 +129,8 @@ func (u *UI) Routes() []Route {
 		{"POST /account/tokens/{id}/revoke", gl.PermAccountSelf, u.accountTokenRevoke},
 		{"GET /work", gl.PermAccountSelf, u.work},
 		{"GET /cases", gl.PermCaseRead, u.cases},
+		{"GET /cases/new", gl.PermReportCreate, u.callForm},
+		{"POST /cases/new", gl.PermReportCreate, u.callSubmit},
 		{"GET /cases/{code}", gl.PermCaseRead, u.casePage},
 		{"POST /cases/{code}/actions/{action}", gl.PermCaseAct, u.caseAct},
 		{"POST /cases/{code}/reveal", gl.PermPIIReveal, u.caseReveal},

@@ -1,0 +1,144 @@
+package ui_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/store"
+)
+
+// TestCallPages: an operator registers a hotline call from the workbench without
+// JavaScript. Bad input is refused field by field with everything typed kept; a good
+// form files one case as the hotline's, even sent twice, and the case page tells the
+// operator its code and tracking code once. Staff without report.create, and anyone
+// signed out, cannot.
+func TestCallPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		city := newCity(t, b)
+		base := city.url
+		op := client(t)
+		if st, _, _ := post(t, op, base+"/login", url.Values{"username": {"operator"}, "password": {testPassword}}); st != 303 {
+			t.Fatalf("login: %d", st)
+		}
+		if _, body, _ := get(t, op, base+"/work"); !strings.Contains(body, `id="new-call"`) || !strings.Contains(body, `id="nav-call"`) {
+			t.Fatalf("workbench without the call link: %.600s", body)
+		}
+		st, body, _ := get(t, op, base+"/cases/new")
+		if st != 200 || !strings.Contains(body, `action="/cases/new"`) || !strings.Contains(body, `<option value="hotline" selected>12345热线</option>`) {
+			t.Fatalf("call form: %d %.800s", st, body)
+		}
+		idem := between(body, `name="idem" value="`, `"`)
+		if idem == "" {
+			t.Fatal("the form has no idempotency key")
+		}
+
+		call := url.Values{"idem": {idem}, "channel": {"hotline"}, "reporter_phone": {"13912345678"}, "reporter_name": {"张女士"},
+			"description": {""}, "category_code": {"C0104"}, "address": {"曙光路杭大路口"}, "lat": {"30.2741"}, "lng": {"东经120"}}
+		tests := []struct {
+			name, field, value string
+			want               []string
+		}{
+			{"no description, a longitude in words", "", "", []string{"请记录来电人反映的问题", "经度须为数字"}},
+			{"a channel staff do not record", "channel", "patrol", []string{"请选择来源渠道"}},
+		}
+		for _, tt := range tests {
+			v := url.Values{}
+			for k, vs := range call {
+				v[k] = vs
+			}
+			if tt.field != "" {
+				v.Set(tt.field, tt.value)
+				v.Set("description", "路灯不亮")
+				v.Set("lng", "120.1445")
+			}
+			st, body, _ := post(t, op, base+"/cases/new", v)
+			if st != 422 {
+				t.Errorf("%s: status %d", tt.name, st)
+			}
+			for _, w := range append(tt.want, "13912345678", "张女士", "曙光路杭大路口", `value="C0104" selected`) {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s: the page lacks %q", tt.name, w)
+				}
+			}
+		}
+
+		call.Set("description", "杭大路曙光路路口东南角路灯晚上不亮，已经三天了")
+		call.Set("lng", "120.1445")
+		for i := range 2 { // sent twice: one case
+			st, _, h := post(t, op, base+"/cases/new", call)
+			if st != 303 || !strings.HasPrefix(h.Get("Location"), "/cases/") {
+				t.Fatalf("call %d: %d %s", i, st, h.Get("Location"))
+			}
+			call.Set("loc", h.Get("Location"))
+		}
+		code := strings.TrimPrefix(call.Get("loc"), "/cases/")
+		_, body, _ = get(t, op, base+"/cases/"+code)
+		if !strings.Contains(body, `class="flash"`) || !strings.Contains(body, "已登记为案件 "+code) || !strings.Contains(body, "查询码：") {
+			t.Fatalf("case page after the call: %.800s", body)
+		}
+		token := between(body, "查询码：", "（")
+		if token == "" {
+			t.Fatal("no tracking code on the case page")
+		}
+		if _, again, _ := get(t, op, base+"/cases/"+code); strings.Contains(again, token) {
+			t.Error("the tracking code is shown twice")
+		}
+		p := &service.Principal{System: true}
+		c, err := city.svc.Case(ctx, p, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Channel != gl.ChannelHotline || c.Status != gl.StatusReported || c.ReporterPhone != "13912345678" || c.CategoryCode != "C0104" {
+			t.Errorf("case %+v", c)
+		}
+		list, total, err := city.svc.Cases(ctx, p, store.CaseFilter{Statuses: []gl.Status{gl.StatusReported}})
+		if err != nil || total != 1 || len(list) != 1 {
+			t.Errorf("reported cases: %d %v", total, err)
+		}
+		if st, body, _ := get(t, client(t), base+"/track/"+token); st != 200 || !strings.Contains(body, code) {
+			t.Errorf("the caller's tracking page: %d", st)
+		}
+
+		// A handler files no cases; signed out, the form asks to sign in.
+		h := client(t)
+		if st, _, _ := post(t, h, base+"/login", url.Values{"username": {"handler_a"}, "password": {testPassword}}); st != 303 {
+			t.Fatalf("login: %d", st)
+		}
+		if st, _, _ := get(t, h, base+"/cases/new"); st != 403 {
+			t.Errorf("handler's call form: %d", st)
+		}
+		if _, body, _ := get(t, h, base+"/work"); strings.Contains(body, `id="new-call"`) {
+			t.Error("the handler's workbench links to the call form")
+		}
+		// A grid worker may file (their patrol form), but takes no calls: no link.
+		gm := client(t)
+		if st, _, _ := post(t, gm, base+"/login", url.Values{"username": {"grid_member"}, "password": {testPassword}}); st != 303 {
+			t.Fatalf("login: %d", st)
+		}
+		if _, body, _ := get(t, gm, base+"/work"); strings.Contains(body, `id="new-call"`) || strings.Contains(body, `id="nav-call"`) {
+			t.Error("the grid worker's workbench links to the call form")
+		}
+		if st, _, hdr := get(t, client(t), base+"/cases/new"); st != 303 || !strings.HasPrefix(hdr.Get("Location"), "/login") {
+			t.Errorf("signed out: %d %s", st, hdr.Get("Location"))
+		}
+	})
+}
+
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(from):]
+	j := strings.Index(s, to)
+	if j < 0 {
+		return ""
+	}
+	return s[:j]
+}
