@@ -351,6 +351,10 @@ type CaseFilter struct {
 	Limit        int        // default 50, at most 500
 	Offset       int
 	Order        string // OrderCreatedDesc (default), OrderDueAsc or OrderUpdatedDesc
+
+	// probeDepts writes the departments' condition as a probe of each case's
+	// assignments rather than a list of their cases (ListCases).
+	probeDepts bool
 }
 
 // The open statuses, for SQL (the complement of Status.Final).
@@ -397,7 +401,13 @@ func (tx *Tx) where(f CaseFilter, skipStatus, skipOverdue bool, extra ...string)
 		args = append(args, f.CategoryCode)
 	}
 	if len(f.DeptIDs) > 0 {
-		if !skipStatus && openOnly(f.Statuses) {
+		if f.probeDepts {
+			conds = append(conds, `EXISTS (SELECT 1 FROM case_depts WHERE case_depts.case_id = cases.id AND case_depts.dept_id IN (`+
+				placeholders(len(f.DeptIDs))+`))`)
+			for _, d := range f.DeptIDs {
+				args = append(args, d)
+			}
+		} else if !skipStatus && openOnly(f.Statuses) {
 			// A work list (open states only): the departments' cases in those states are
 			// a range of the partial index case_depts_open, whose predicate the query
 			// repeats word for word (issue #8: a handler's list probed every open case
@@ -503,6 +513,19 @@ func (tx *Tx) ListCases(ctx context.Context, f CaseFilter) ([]gridloop.Case, int
 	}
 	if total == 0 || (offset >= total && total <= CountCap) {
 		return nil, total, nil
+	}
+	if total > CountCap && len(f.DeptIDs) > 0 && !openOnly(f.Statuses) && f.Order != OrderDueAsc {
+		// Many cases of departments, newest (or latest changed) first: read in that
+		// order from the cases' index, each case's assignments probed, until the page is
+		// full. The list of the departments' cases, sorted whole, cost 370 ms for a
+		// bureau's 91,744 at 1M cases; the probes, about a millisecond. Few cases (the
+		// count under the cap) are read from that list, as a scan would pass over the
+		// whole table to find them; and a work list, as case_depts_open lists them.
+		pf := f
+		pf.probeDepts = true
+		var probe string
+		probe, pageArgs = tx.where(pf, false, false)
+		page = `SELECT ` + caseColumns + ` FROM cases` + probe + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	}
 	cases, err := tx.cases(ctx, page, slices.Concat(pageArgs, []any{limit, offset})...)
 	if err != nil {

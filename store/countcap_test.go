@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/gridloop/gridloop"
@@ -50,8 +51,27 @@ func TestListCasesCountCap(t *testing.T) {
 			{"work list, page past the cap", CaseFilter{Limit: 20, Offset: CountCap, DeptIDs: []int64{1, 2}, Statuses: workStatuses, Order: OrderDueAsc}, CountCap + 1, n - 7 - CountCap},
 			{"work list, past the end", CaseFilter{Limit: 20, Offset: n, DeptIDs: []int64{1}, Statuses: workStatuses, Order: OrderDueAsc}, CountCap + 1, 0},
 			{"work list by creation, over", CaseFilter{Limit: 20, DeptIDs: []int64{2}, Statuses: workStatuses}, CountCap + 1, 20},
+			{"a department's cases, every state, over", CaseFilter{Limit: 20, DeptIDs: []int64{1}}, CountCap + 1, 20},
+			{"a department's cases, page past the cap", CaseFilter{Limit: 20, Offset: CountCap, DeptIDs: []int64{1, 2}}, CountCap + 1, 12},
+			{"a department's cases, latest changed first", CaseFilter{Limit: 20, DeptIDs: []int64{2}, Order: OrderUpdatedDesc}, CountCap + 1, 20},
 			{"work list, under the cap: exact", CaseFilter{Limit: 5, DeptIDs: []int64{1, 2}, Statuses: []gridloop.Status{gridloop.StatusHandling}}, 3, 3},
 		}
+		// The probed page is the newest first, as the sorted list was.
+		view(t, db, func(tx *Tx) error {
+			list, _, err := tx.ListCases(ctx, CaseFilter{Limit: 3, Offset: 1, DeptIDs: []int64{1}})
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, c := range list {
+				got = append(got, c.Code)
+			}
+			want := []string{fmt.Sprintf("CAP%05d", n-2), fmt.Sprintf("CAP%05d", n-3), fmt.Sprintf("CAP%05d", n-4)}
+			if !slices.Equal(got, want) {
+				t.Errorf("a department's newest cases, second to fourth: %v, want %v", got, want)
+			}
+			return nil
+		})
 		for _, tt := range tests {
 			view(t, db, func(tx *Tx) error {
 				list, total, err := tx.ListCases(ctx, tt.f)

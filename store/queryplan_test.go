@@ -35,6 +35,21 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		}{"a department's work list", `SELECT id FROM cases` + where + ` ORDER BY ` + caseOrders[OrderDueAsc] + ` LIMIT 20`, args, "case_depts_open"})
 		return nil
 	})
+	// Many cases of a department, newest first: read in date order, each case's
+	// assignments probed (ListCases), never the department's cases sorted.
+	view(t, db, func(tx *Tx) error {
+		for _, f := range []CaseFilter{
+			{DeptIDs: []int64{7, 8}, probeDepts: true},
+			{DeptIDs: []int64{7}, Query: "井盖", probeDepts: true},
+		} {
+			where, args := tx.where(f, false, false)
+			plan := queryPlan(t, tx, `SELECT id FROM cases`+where+` ORDER BY `+caseOrders[""]+` LIMIT 20`, args...)
+			if !strings.Contains(plan, "cases_created_at") || strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("a department's cases %+v: plan %q, want cases_created_at and no sort", f, plan)
+			}
+		}
+		return nil
+	})
 	// The public board, anyone's page: a page of many cases read in date order from an
 	// index, never every case of the filter sorted (a temporary B-tree); its count and a
 	// page of few from the area's range when there is an area.
