@@ -201,6 +201,15 @@ func TestBrowserCommand(t *testing.T) {
 	if n := b.evalInt(`document.querySelectorAll("#heat-map .area-name").length`); n != 4 {
 		t.Errorf("heat map names %d communities, want 4", n)
 	}
+	// No name covers another.
+	if n := b.evalInt(`(function () {
+		var r = Array.prototype.map.call(document.querySelectorAll("#heat-map .area-name span"), function (e) { return e.getBoundingClientRect(); }), n = 0;
+		for (var i = 0; i < r.length; i++) for (var j = i + 1; j < r.length; j++)
+			if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+		return n;
+	})()`); n != 0 {
+		t.Errorf("heat map: %d pairs of names overlap", n)
+	}
 	b.wallShot("command")
 
 	// A case reported now comes up in the live feed, on top, without a reload; the

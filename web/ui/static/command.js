@@ -525,7 +525,10 @@
         l.setStyle({ color: "#e6f0ff", weight: 2.2, opacity: 0.9, fill: false });
       });
     }
-    // Names and counts at the areas' centres (the busiest ones when there are many).
+    // Names and counts at the areas' centres: every area when there are few, else the
+    // busiest twelve. A label that would cover one already placed (busier) is left out:
+    // the busiest communities sit together in the city's centre, and their names piled
+    // up unreadable.
     if (heat.labels) {
       heat.labels.clearLayers();
       var list = [];
@@ -533,9 +536,22 @@
         list.push({ l: l, n: areaCount(l.feature.properties.code) });
       });
       list.sort(function (a, b) { return b.n - a.n; });
-      list.slice(0, list.length > 40 ? 12 : 40).forEach(function (x) {
-        var label = node("span", "", [x.l.feature.properties.name, node("small", "", [t("reports", { n: x.n })])]);
-        L.marker(x.l.getBounds().getCenter(), {
+      var many = list.length > 40, placed = [];
+      list.forEach(function (x) {
+        var name = x.l.feature.properties.name, count = t("reports", { n: x.n });
+        if (placed.length >= (many ? 12 : 40) || (many && x.n === 0)) {
+          return;
+        }
+        var at = x.l.getBounds().getCenter(), p = heat.map.latLngToContainerPoint(at);
+        // The label's box, centred on the point (.area-name span: 15 px names, 14 px counts).
+        var w = Math.max(name.length * 15, count.length * 9) + 8, h = 42;
+        var box = { x0: p.x - w / 2, x1: p.x + w / 2, y0: p.y - h / 2, y1: p.y + h / 2 };
+        if (placed.some(function (b) { return box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1; })) {
+          return;
+        }
+        placed.push(box);
+        var label = node("span", "", [name, node("small", "", [count])]);
+        L.marker(at, {
           interactive: false, keyboard: false,
           icon: L.divIcon({ className: "area-name", html: label, iconSize: null })
         }).addTo(heat.labels);
