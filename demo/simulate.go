@@ -75,8 +75,13 @@ func (s *simulation) oneCase(ctx context.Context, i int) error {
 	s.svc.Now = func() time.Time { return s.clock }
 
 	channel := []gl.Channel{gl.ChannelWeb, gl.ChannelHotline, gl.ChannelHotline, gl.ChannelApp, gl.ChannelPatrol}[s.rng.IntN(5)]
-	reporter := s.users.byRole[gl.RoleOperator]
-	if channel == gl.ChannelPatrol {
+	// A call is recorded by an operator; a web or app report is the citizen's own; a
+	// patrol finding the grid worker's.
+	reporter := &service.Principal{}
+	switch channel {
+	case gl.ChannelHotline:
+		reporter = s.users.byRole[gl.RoleOperator]
+	case gl.ChannelPatrol:
 		reporter = s.users.byRole[gl.RoleGridMember]
 	}
 	lat, lng := 30.22+s.rng.Float64()*0.1, 120.10+s.rng.Float64()*0.12

@@ -434,7 +434,13 @@ func (g *generator) oneCase(i int) (*gl.Case, []*gl.Event) {
 	if rng.IntN(3) > 0 {
 		c.CategoryCode = cat.Code
 	}
+	// A call, an integration's or a camera's report is recorded by an operator's
+	// account; a web or app report is the citizen's own (no user: "报告人", as
+	// service.Report has it); a patrol finding the grid worker's.
 	reporter := g.users[gl.RoleOperator]
+	if channel == gl.ChannelWeb || channel == gl.ChannelApp {
+		reporter = workflow.Actor{Name: "报告人"}
+	}
 	switch channel {
 	case gl.ChannelPatrol:
 		reporter = g.users[gl.RoleGridMember]
