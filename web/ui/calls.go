@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
@@ -56,22 +55,14 @@ func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Princ
 		fields["channel"] = T(lang, "call.err_channel")
 	}
 	in := service.ReportInput{
-		Description: f.V("description"), CategoryCode: f.V("category_code"), Address: f.V("address"),
+		CategoryCode: f.V("category_code"), Address: f.V("address"),
 		ReporterName: f.V("reporter_name"), ReporterPhone: f.V("reporter_phone"), Channel: channel,
 	}
-	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
-	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
-	if strings.TrimSpace(in.Description) == "" {
-		fields["description"] = T(lang, "call.err_description")
-	}
+	readPlace(f, lang, T(lang, "call.err_description"), &in, fields)
 	if len(fields) == 0 {
-		key := f.V("idem")
-		if len(key) > 100 {
-			key = ""
-		}
 		// The same key answers the same case: a form sent twice (a double click, a
 		// retry after a timeout) files one case.
-		res, err := u.svc.Report(r.Context(), p, in, key)
+		res, err := u.svc.Report(r.Context(), p, in, idemKey(f))
 		if err == nil {
 			msg := T(lang, "call.done", res.Case.Code)
 			if res.TrackingToken != "" {

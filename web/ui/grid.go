@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
@@ -168,19 +167,11 @@ func (u *UI) patrolSubmit(w http.ResponseWriter, r *http.Request, p *service.Pri
 		}
 		fields[field] = msg
 	}
-	in := service.ReportInput{Description: f.V("description"), CategoryCode: f.V("category_code"),
-		Address: f.V("address"), Channel: gl.ChannelPatrol, Photos: photos.URLs()}
-	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
-	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
-	if strings.TrimSpace(in.Description) == "" {
-		fields["description"] = T(lang, "report.err_description")
-	}
+	in := service.ReportInput{CategoryCode: f.V("category_code"), Address: f.V("address"),
+		Channel: gl.ChannelPatrol, Photos: photos.URLs()}
+	readPlace(f, lang, T(lang, "report.err_description"), &in, fields)
 	if len(fields) == 0 {
-		key := f.V("idem")
-		if len(key) > 100 {
-			key = ""
-		}
-		res, err := u.svc.Report(r.Context(), p, in, key)
+		res, err := u.svc.Report(r.Context(), p, in, idemKey(f))
 		if err == nil {
 			if err := u.svc.AttachPhotos(r.Context(), res.Case.ID, in.Photos); err != nil {
 				u.log.Error("ui: attach photos", "case", res.Case.Code, "err", err)

@@ -61,24 +61,16 @@ func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		fields[field] = msg
 	}
 	in := service.ReportInput{
-		Description: f.V("description"), CategoryCode: f.V("category_code"), Address: f.V("address"),
+		CategoryCode: f.V("category_code"), Address: f.V("address"),
 		ReporterName: f.V("reporter_name"), ReporterPhone: f.V("reporter_phone"), Channel: gl.ChannelWeb,
 		Photos: photos.URLs(),
 	}
-	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
-	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
-	if strings.TrimSpace(in.Description) == "" {
-		fields["description"] = T(lang, "report.err_description")
-	}
+	readPlace(f, lang, T(lang, "report.err_description"), &in, fields)
 	if len(fields) == 0 {
-		key := f.V("idem")
-		if len(key) > 100 {
-			key = ""
-		}
 		if u.offerSimilar(w, r, f, photos, in) { // "this looks already reported" (public_similar.go)
 			return
 		}
-		res, err := u.svc.Report(r.Context(), &service.Principal{}, in, key)
+		res, err := u.svc.Report(r.Context(), &service.Principal{}, in, idemKey(f))
 		if err == nil {
 			if err := u.svc.AttachPhotos(r.Context(), res.Case.ID, in.Photos); err != nil {
 				u.log.Error("ui: attach photos", "case", res.Case.Code, "err", err)
@@ -99,6 +91,26 @@ func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		fields[field] = msg
 	}
 	u.showReport(w, r, http.StatusUnprocessableEntity, f, photos, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
+}
+
+// readPlace reads what every report form asks the same way into in: the latitude and
+// longitude, and the description, which must not be blank (blank: the message to show).
+// Their errors go to fields.
+func readPlace(f form, lang, blank string, in *service.ReportInput, fields map[string]string) {
+	in.Lat = parseCoord(f.V("lat"), "lat", T(lang, "report.err_lat"), fields)
+	in.Lng = parseCoord(f.V("lng"), "lng", T(lang, "report.err_lng"), fields)
+	in.Description = f.V("description")
+	if strings.TrimSpace(in.Description) == "" {
+		fields["description"] = blank
+	}
+}
+
+// idemKey is the form's Idempotency-Key (newKey), "" when it cannot be one.
+func idemKey(f form) string {
+	if key := f.V("idem"); len(key) <= 100 {
+		return key
+	}
+	return ""
 }
 
 // parseCoord reads a latitude or longitude; empty is left to the service to refuse.
