@@ -592,6 +592,44 @@ func TestNotifySender(t *testing.T) {
 	})
 }
 
+// TestFollowCall: an operator records a repeat call on any open case they may read,
+// of a private category too, which a citizen cannot follow; the caller follows it, a
+// retry with the same key records it once, and a closed case refuses it.
+func TestFollowCall(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		c := newCitizenCity(t, b)
+		private := c.report("危房，墙体开裂", "C0501", lat, lng, "")
+		code := private.Case.Code
+		if _, err := c.svc.Follow(ctx, code, service.FollowInput{Phone: "13700001111"}, ""); gl.ErrorCode(err) != gl.ENOTFOUND {
+			t.Fatalf("a citizen follows a private case: %v", err)
+		}
+		for range 2 {
+			res, err := c.svc.FollowCall(ctx, c.users["operator"], code, service.FollowInput{Phone: "13700001111"}, "call-7")
+			if err != nil || res.Code != code || res.Interest != 1 || res.TrackingToken == "" {
+				t.Fatalf("repeat call: %+v %v", res, err)
+			}
+		}
+		var fs []store.Follower
+		err := c.svc.DB.View(ctx, func(tx *store.Tx) error {
+			var err error
+			fs, err = tx.Followers(ctx, private.Case.ID)
+			return err
+		})
+		if err != nil || len(fs) != 1 || fs[0].Phone != "13700001111" {
+			t.Errorf("followers %+v %v", fs, err)
+		}
+		if _, err := c.svc.FollowCall(ctx, c.users["operator"], code, service.FollowInput{Phone: "12"}, ""); gl.ErrorCode(err) != gl.EINVALID {
+			t.Errorf("a bad phone: %v", err)
+		}
+		closed := c.report("路灯不亮", "C0104", lat, lng, "")
+		c.close(closed.Case.Code, "C0104")
+		if _, err := c.svc.FollowCall(ctx, c.users["operator"], closed.Case.Code, service.FollowInput{}, ""); gl.ErrorCode(err) != gl.EINVALIDSTATE {
+			t.Errorf("a call on a closed case: %v", err)
+		}
+	})
+}
+
 // TestPublicBoardOrder: the board lists the newest report first, whatever happened to
 // the cases since: a later action on an older case does not bring it back to the top.
 func TestPublicBoardOrder(t *testing.T) {

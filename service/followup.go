@@ -80,6 +80,22 @@ func (in *FollowInput) validate() error {
 // ones the public sees among similar cases). With an idempotency key a retry gets the
 // first answer.
 func (s *Service) Follow(ctx context.Context, code string, in FollowInput, idemKey string) (*FollowResult, error) {
+	return s.follow(ctx, code, in, idemKey, true, "关注市民")
+}
+
+// FollowCall records a repeat call about the open case with code (重复来电) as an
+// operator heard it: the caller becomes a follower as with Follow, told of the case's
+// progress at in's phone. The case is any p may read, whatever its category.
+func (s *Service) FollowCall(ctx context.Context, p *Principal, code string, in FollowInput, idemKey string) (*FollowResult, error) {
+	if _, err := s.Case(ctx, p, code); err != nil {
+		return nil, err
+	}
+	return s.follow(ctx, code, in, idemKey, false, "来电市民")
+}
+
+// follow makes a follower of the case with code, named name in its event; publicOnly
+// refuses cases of categories the public does not see.
+func (s *Service) follow(ctx context.Context, code string, in FollowInput, idemKey string, publicOnly bool, name string) (*FollowResult, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -101,7 +117,7 @@ func (s *Service) Follow(ctx context.Context, code string, in FollowInput, idemK
 			}
 		}
 		c, err := tx.CaseByCode(ctx, code)
-		if err != nil || !publicCategory(cats, c.CategoryCode) {
+		if err != nil || (publicOnly && !publicCategory(cats, c.CategoryCode)) {
 			if err == nil || gl.ErrorCode(err) == gl.ENOTFOUND {
 				return gl.Errorf(gl.ENOTFOUND, "案件 %s 不存在或未公开", code)
 			}
@@ -110,7 +126,7 @@ func (s *Service) Follow(ctx context.Context, code string, in FollowInput, idemK
 		if !c.Status.Open() {
 			return gl.Errorf(gl.EINVALIDSTATE, "案件 %s 已%s，无需再关注；如问题仍在，请重新上报", code, c.Status.Label("zh"))
 		}
-		after, err := s.applyCitizen(ctx, tx, c, workflow.Input{Action: gl.ActionMeToo}, "关注市民")
+		after, err := s.applyCitizen(ctx, tx, c, workflow.Input{Action: gl.ActionMeToo}, name)
 		if err != nil {
 			return err
 		}

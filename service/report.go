@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	gl "github.com/gridloop/gridloop"
+	"github.com/gridloop/gridloop/store"
 )
 
 // ReportInput is a new problem as it arrives.
@@ -81,10 +82,7 @@ func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idem
 	if in.Channel == gl.ChannelPatrol && (p.User == nil || !p.User.HasRole(gl.RoleGridMember)) {
 		return nil, gl.FieldError("channel", "只有网格员可以以巡查方式上报")
 	}
-	scope := "report"
-	if p.User != nil {
-		scope = fmt.Sprintf("report:%d", p.User.ID)
-	}
+	scope := reportScope(p)
 	now := s.now()
 	token, hash := newTrackingToken()
 	c := &gl.Case{
@@ -123,6 +121,29 @@ func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idem
 		c: c, ev: ev, token: token, scope: scope, key: idemKey,
 		day: now.In(s.Calendar().Location()).Format("20060102"),
 	})
+}
+
+// reportScope is the scope of the Idempotency-Keys of p's reports.
+func reportScope(p *Principal) string {
+	if p.User != nil {
+		return fmt.Sprintf("report:%d", p.User.ID)
+	}
+	return "report"
+}
+
+// ReportFiled reports whether p has filed a report with idemKey already: a form sent
+// again, which Report answers with the first case.
+func (s *Service) ReportFiled(ctx context.Context, p *Principal, idemKey string) (bool, error) {
+	if idemKey == "" {
+		return false, nil
+	}
+	var found bool
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		_, _, found, err = tx.Idempotent(ctx, reportScope(p), idemKey)
+		return err
+	})
+	return found, err
 }
 
 // newTrackingToken returns a fresh secret for the reporter and the hash we keep.

@@ -13,7 +13,8 @@ import (
 // the form; a first try without the caller's problem is refused with everything typed
 // kept; the place's coordinates are named on the map; the new case's page tells the code and the
 // tracking code, and the case waits for acceptance as the hotline's. The form on a phone
-// fits its width (shot).
+// fits its width (shot). A second call about the same problem is offered that case and
+// recorded on it.
 func TestBrowserCall(t *testing.T) {
 	chromium(t)
 	c := newCity(t, dbtest.SQLite(t))
@@ -55,4 +56,21 @@ func TestBrowserCall(t *testing.T) {
 		t.Fatalf("the flash does not name case %s", code)
 	}
 	op.shot("call-done")
+
+	// A second caller about the same manhole: the case is offered before anything is
+	// filed, and the call is recorded on it.
+	op.click("#nav-call")
+	op.set("#reporter_phone", "13700001111")
+	op.set("#category_code", "C0101")
+	op.set("#description", "文三路 12 号门口井盖没了，人行道上一个大坑")
+	op.set("#lat", "30.236")
+	op.set("#lng", "120.118")
+	op.submit("#call-form button.primary")
+	op.contains("#similar-calls", code)
+	op.contains("#call-submit", "都不是，登记为新案件")
+	op.valueIs("#reporter_phone", "13700001111")
+	op.shot("call-repeat")
+	op.submit("#similar-calls form button")
+	op.contains(".flash", "已将来电登记到案件 "+code)
+	op.contains("#case-code", code)
 }

@@ -4,6 +4,11 @@ package ui
 // 12345 line, or brought in by another channel staff transcribe. The case is filed as
 // the citizen's report form files one (service.Report), with the operator as its
 // recorder, and the operator goes on from the new case's page.
+//
+// Many calls are about a problem already on file (重复来电). Before filing, the open
+// cases like it nearby are shown (as the citizen's form shows them, at the city's
+// MeTooScore); the operator either records the call on one of them — the caller follows
+// it and is told of its progress (service.FollowCall) — or files a new case anyway.
 
 import (
 	"net/http"
@@ -21,14 +26,15 @@ type callData struct {
 	Groups   []catGroup
 	Channels []gl.Channel
 	Form     form
-	Map      mapConfig // the location picker
+	Map      mapConfig             // the location picker
+	Similar  []service.SimilarCase // open cases like the one typed, before it is filed
 }
 
 func (u *UI) callForm(w http.ResponseWriter, r *http.Request, _ *service.Principal) {
-	u.showCall(w, r, http.StatusOK, form{"idem": {newKey()}, "channel": {string(gl.ChannelHotline)}}, nil)
+	u.showCall(w, r, http.StatusOK, form{"idem": {newKey()}, "channel": {string(gl.ChannelHotline)}}, nil, nil)
 }
 
-func (u *UI) showCall(w http.ResponseWriter, r *http.Request, status int, f form, p *page) {
+func (u *UI) showCall(w http.ResponseWriter, r *http.Request, status int, f form, similar []service.SimilarCase, p *page) {
 	groups, err := u.categoryGroups(r.Context(), langOf(r))
 	if err != nil {
 		u.fail(w, r, err)
@@ -38,8 +44,48 @@ func (u *UI) showCall(w http.ResponseWriter, r *http.Request, status int, f form
 		p = &page{}
 	}
 	p.Title, p.Data = T(langOf(r), "call.title"), callData{Groups: groups, Channels: callChannels, Form: f,
-		Map: u.mapConfig(r, "picker")}
+		Map: u.mapConfig(r, "picker"), Similar: similar}
 	u.renderPage(w, r, status, "call", p)
+}
+
+// callFiled reports whether this form filed its case already (sent twice): its
+// answer is that case, not the cases like it, the first among them.
+func (u *UI) callFiled(r *http.Request, p *service.Principal, f form) bool {
+	filed, err := u.svc.ReportFiled(r.Context(), p, idemKey(f))
+	if err != nil {
+		u.log.Warn("ui: a call's Idempotency-Key", "err", err)
+	}
+	return filed
+}
+
+// similarCalls are the open cases in p's scope that score at least the city's
+// MeTooScore against in; none when the check fails, which must never stop a call.
+func (u *UI) similarCalls(r *http.Request, p *service.Principal, in service.ReportInput) []service.SimilarCase {
+	ms, err := u.svc.Similar(r.Context(), p, service.SimilarQuery{Lat: *in.Lat, Lng: *in.Lng,
+		CategoryCode: in.CategoryCode, Text: in.Description})
+	if err != nil {
+		u.log.Warn("ui: similar cases for a call", "err", err)
+		return nil
+	}
+	min := u.svc.CitizenSettings().MeTooScore
+	return slices.DeleteFunc(ms, func(m service.SimilarCase) bool { return m.Score < min })
+}
+
+// callFollow records the call on the open case the operator recognised (重复来电):
+// the caller follows it, and the operator goes on from its page.
+func (u *UI) callFollow(w http.ResponseWriter, r *http.Request, p *service.Principal) {
+	f, err := parseForm(w, r)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	res, err := u.svc.FollowCall(r.Context(), p, r.PathValue("code"), service.FollowInput{Phone: f.V("reporter_phone")}, idemKey(f))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.flash(r, T(langOf(r), "call.followed", res.Code, res.Interest))
+	redirect(w, r, "/cases/"+url.PathEscape(res.Code))
 }
 
 func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Principal) {
@@ -59,6 +105,13 @@ func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Princ
 		ReporterName: f.V("reporter_name"), ReporterPhone: f.V("reporter_phone"), Channel: channel,
 	}
 	readPlace(f, lang, T(lang, "call.err_description"), &in, fields)
+	if len(fields) == 0 && f.V("similar_seen") == "" && !u.callFiled(r, p, f) {
+		if similar := u.similarCalls(r, p, in); len(similar) > 0 {
+			f["similar_seen"] = []string{"1"}
+			u.showCall(w, r, http.StatusOK, f, similar, nil)
+			return
+		}
+	}
 	if len(fields) == 0 {
 		// The same key answers the same case: a form sent twice (a double click, a
 		// retry after a timeout) files one case.
@@ -78,10 +131,10 @@ func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Princ
 			return
 		}
 		if field == "" {
-			u.showCall(w, r, status, f, &page{Err: msg})
+			u.showCall(w, r, status, f, nil, &page{Err: msg})
 			return
 		}
 		fields[field] = msg
 	}
-	u.showCall(w, r, http.StatusUnprocessableEntity, f, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
+	u.showCall(w, r, http.StatusUnprocessableEntity, f, nil, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
 }

@@ -15,8 +15,9 @@ import (
 // TestCallPages: an operator registers a hotline call from the workbench without
 // JavaScript. Bad input is refused field by field with everything typed kept; a good
 // form files one case as the hotline's, even sent twice, and the case page tells the
-// operator its code and tracking code once. Staff without report.create, and anyone
-// signed out, cannot.
+// operator its code and tracking code once. A repeat call about it is offered the case
+// before anything is filed and recorded on it, or filed anyway. Staff without
+// report.create, and anyone signed out, cannot.
 func TestCallPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
@@ -105,6 +106,35 @@ func TestCallPages(t *testing.T) {
 			t.Errorf("the caller's tracking page: %d", st)
 		}
 
+		// A repeat call about the same lamp: the open case is offered before anything is
+		// filed, and the call is recorded on it; the caller follows it.
+		repeat := url.Values{"idem": {"repeat-1"}, "channel": {"hotline"}, "reporter_phone": {"13700001111"},
+			"description": {lampText}, "category_code": {"C0104"}, "lat": {"30.2741"}, "lng": {"120.1445"}}
+		st, body, _ = post(t, op, base+"/cases/new", repeat)
+		if st != 200 || !strings.Contains(body, `id="similar-calls"`) || !strings.Contains(body, `action="/cases/`+code+`/callers"`) ||
+			!strings.Contains(body, `name="similar_seen" value="1"`) || !strings.Contains(body, "都不是，登记为新案件") {
+			t.Fatalf("repeat call: %d %.1200s", st, body)
+		}
+		st, _, hdr := post(t, op, base+"/cases/"+code+"/callers", url.Values{"idem": {"repeat-1"}, "reporter_phone": {"13700001111"}})
+		if st != 303 || hdr.Get("Location") != "/cases/"+code {
+			t.Fatalf("record the repeat call: %d %s", st, hdr.Get("Location"))
+		}
+		if _, body, _ := get(t, op, base+"/cases/"+code); !strings.Contains(body, "已将来电登记到案件 "+code) {
+			t.Errorf("case page after the repeat call: %.600s", body)
+		}
+		if c, err := city.svc.Case(ctx, p, code); err != nil || c.Interest != 1 {
+			t.Errorf("interest after the repeat call: %+v %v", c, err)
+		}
+		if _, total, _ := city.svc.Cases(ctx, p, store.CaseFilter{Statuses: []gl.Status{gl.StatusReported}}); total != 1 {
+			t.Errorf("a repeat call filed a case: %d reported", total)
+		}
+		// Not the same problem after all: filed anyway, as a new case.
+		repeat.Set("idem", "repeat-2")
+		repeat.Set("similar_seen", "1")
+		if st, _, hdr := post(t, op, base+"/cases/new", repeat); st != 303 || hdr.Get("Location") == "/cases/"+code {
+			t.Fatalf("filed anyway: %d %s", st, hdr.Get("Location"))
+		}
+
 		// A handler files no cases; signed out, the form asks to sign in.
 		h := client(t)
 		if st, _, _ := post(t, h, base+"/login", url.Values{"username": {"handler_a"}, "password": {testPassword}}); st != 303 {
@@ -112,6 +142,9 @@ func TestCallPages(t *testing.T) {
 		}
 		if st, _, _ := get(t, h, base+"/cases/new"); st != 403 {
 			t.Errorf("handler's call form: %d", st)
+		}
+		if st, _, _ := post(t, h, base+"/cases/"+code+"/callers", url.Values{"reporter_phone": {"13700002222"}}); st != 403 {
+			t.Errorf("handler records a call: %d", st)
 		}
 		if _, body, _ := get(t, h, base+"/work"); strings.Contains(body, `id="new-call"`) {
 			t.Error("the handler's workbench links to the call form")

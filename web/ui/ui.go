@@ -131,6 +131,7 @@ func (u *UI) Routes() []Route {
 		{"GET /cases", gl.PermCaseRead, u.cases},
 		{"GET /cases/new", gl.PermReportCreate, u.callForm},
 		{"POST /cases/new", gl.PermReportCreate, u.callSubmit},
+		{"POST /cases/{code}/callers", gl.PermReportCreate, u.callFollow},
 		{"GET /cases/{code}", gl.PermCaseRead, u.casePage},
 		{"POST /cases/{code}/actions/{action}", gl.PermCaseAct, u.caseAct},
 		{"POST /cases/{code}/reveal", gl.PermPIIReveal, u.caseReveal},
