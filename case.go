@@ -176,6 +176,19 @@ func (c *Case) AssignmentFor(depts []int64) int {
 	return -1
 }
 
+// StageLight is the light of the current stage's clock now (verify, register, dispatch,
+// check: natural time, its limit given), or "" when the stage has no deadline: green
+// below 80 % of the limit, yellow to 100 %, red past it, as the handling clock.
+func (c *Case) StageLight(limit time.Duration, now time.Time) worktime.Light {
+	if c.StageDue == nil || limit <= 0 {
+		return ""
+	}
+	if now.After(*c.StageDue) {
+		return worktime.Red
+	}
+	return worktime.LightOf(now.Sub(c.StageDue.Add(-limit)), limit)
+}
+
 // Light is the case's deadline light now: green/yellow/red, or "" when no handling clock runs.
 func (c *Case) Light(cal *worktime.Calendar, now time.Time) worktime.Light {
 	if c.Due == nil || c.DueStart == nil {

@@ -80,7 +80,8 @@ func TestCallPages(t *testing.T) {
 		}
 		code := strings.TrimPrefix(call.Get("loc"), "/cases/")
 		_, body, _ = get(t, op, base+"/cases/"+code)
-		if !strings.Contains(body, `class="flash"`) || !strings.Contains(body, "已登记为案件 "+code) || !strings.Contains(body, "查询码：") {
+		if !strings.Contains(body, `class="flash"`) || !strings.Contains(body, "已登记为案件 "+code) || !strings.Contains(body, "查询码：") ||
+			!strings.Contains(between(body, `id="stage-due"`, "</dd>"), "light light-green") {
 			t.Fatalf("case page after the call: %.800s", body)
 		}
 		token := between(body, "查询码：", "（")

@@ -17,8 +17,10 @@ type caseData struct {
 	Case     *gl.Case
 	Category *gl.Category
 	Light    worktime.Light
-	Events   []gl.Event
-	Actions  []gl.Action
+	// StageLight is the current stage's clock (verify, register, dispatch, check).
+	StageLight worktime.Light
+	Events     []gl.Event
+	Actions    []gl.Action
 	// Case holds the reporter masked; CanReveal says whether the user may reveal the
 	// contact details (pii.reveal), Revealed holds them once revealed (audited).
 	CanReveal   bool
@@ -98,7 +100,7 @@ func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Princip
 		return
 	}
 	d := &caseData{Case: service.MaskReporter(c), Events: evs, Actions: u.svc.Available(p, c), FormAction: action, Form: f,
-		Light: c.Light(u.svc.Calendar(), u.svc.Now())}
+		Light: c.Light(u.svc.Calendar(), u.svc.Now()), StageLight: c.StageLight(u.svc.Policy.StageLimits[c.Status], u.svc.Now())}
 	d.HasReporter = c.ReporterName != "" || c.ReporterPhone != ""
 	d.CanReveal = d.HasReporter && p.Can(gl.PermPIIReveal)
 	d.Revealed = pg.revealed

@@ -8,6 +8,7 @@ import (
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/store"
+	"github.com/gridloop/gridloop/worktime"
 )
 
 // The grid worker's phone view: my verify and check tasks, a compact page per task,
@@ -38,16 +39,31 @@ func (u *UI) gridTasks(w http.ResponseWriter, r *http.Request, p *service.Princi
 		u.fail(w, r, err)
 		return
 	}
+	// A task's clock is its stage's (verify, check: minutes of natural time); the most
+	// urgent first, those without a stage deadline last.
 	d := gridTasksData{Total: total}
-	cal, now := u.svc.Calendar(), u.svc.Now()
+	now := u.svc.Now()
+	slices.SortStableFunc(list, func(a, b gl.Case) int {
+		switch {
+		case a.StageDue == nil && b.StageDue == nil:
+			return 0
+		case a.StageDue == nil:
+			return 1
+		case b.StageDue == nil:
+			return -1
+		}
+		return a.StageDue.Compare(*b.StageDue)
+	})
 	for _, c := range list {
-		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode], Light: c.Light(cal, now)})
+		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode],
+			Light: c.StageLight(u.svc.Policy.StageLimits[c.Status], now)})
 	}
 	u.render(w, r, http.StatusOK, "grid", "grid.title", d)
 }
 
 type gridTaskData struct {
 	Case         *gl.Case
+	StageLight   worktime.Light // the task's clock
 	CategoryName string
 	Action       gl.Action // verify or check; "" when the case no longer waits for this user
 	Map          mapConfig
@@ -71,7 +87,8 @@ func (u *UI) showGridTask(w http.ResponseWriter, r *http.Request, p *service.Pri
 		return
 	}
 	photos.Capture = true
-	d := &gridTaskData{Case: c, CategoryName: names[c.CategoryCode], Form: f, Photos: photos, Map: u.caseMap(r, c)}
+	d := &gridTaskData{Case: c, CategoryName: names[c.CategoryCode], Form: f, Photos: photos, Map: u.caseMap(r, c),
+		StageLight: c.StageLight(u.svc.Policy.StageLimits[c.Status], u.svc.Now())}
 	if a, ok := taskActions[c.Status]; ok && slices.Contains(u.svc.Available(p, c), a) {
 		d.Action = a
 	}

@@ -30,8 +30,18 @@ func TestGridWorker(t *testing.T) {
 		if st != 200 || !strings.Contains(body, `href="/grid/tasks/`+code+`"`) || !strings.Contains(body, "待核实") || !strings.Contains(body, `href="/grid"`) {
 			t.Fatalf("task list: %d", st)
 		}
+		// A later task is listed after it, the nearest stage deadline first, each with its
+		// clock's light (just begun: green).
+		later := c.report(t, "北山路路灯不亮", 30.27, 120.12)
+		c.act(t, "operator", later, workflow.Input{Action: gl.ActionSendVerify})
+		_, body, _ = get(t, gm, base+"/grid")
+		first, second := strings.Index(body, `href="/grid/tasks/`+code+`"`), strings.Index(body, `href="/grid/tasks/`+later+`"`)
+		if first < 0 || second < 0 || first > second || strings.Count(body, "light light-green") != 2 {
+			t.Fatalf("task order %d, %d; lights: %d", first, second, strings.Count(body, "light light-green"))
+		}
 		st, body, _ = get(t, gm, base+"/grid/tasks/"+code)
-		if st != 200 || !strings.Contains(body, `name="action" value="verify"`) || !strings.Contains(body, `capture="environment"`) {
+		if st != 200 || !strings.Contains(body, `name="action" value="verify"`) || !strings.Contains(body, `capture="environment"`) ||
+			!strings.Contains(body, `light light-green`) {
 			t.Fatalf("task page: %d", st)
 		}
 		version := attrAfter(body, `name="version"`, "value")
