@@ -99,6 +99,10 @@ func TestCallPages(t *testing.T) {
 		if c.Channel != gl.ChannelHotline || c.Status != gl.StatusReported || c.ReporterPhone != "13912345678" || c.CategoryCode != "C0104" {
 			t.Errorf("case %+v", c)
 		}
+		// The register queue shows the case with its stage clock's light.
+		if _, body, _ := get(t, op, base+"/cases?status=reported"); !strings.Contains(between(body, `href="/cases/`+code+`"`, "</li>"), "light light-green") {
+			t.Errorf("the queue's row lacks the stage light: %.600s", between(body, `id="case-list"`, "</ul>"))
+		}
 		list, total, err := city.svc.Cases(ctx, p, store.CaseFilter{Statuses: []gl.Status{gl.StatusReported}})
 		if err != nil || total != 1 || len(list) != 1 {
 			t.Errorf("reported cases: %d %v", total, err)

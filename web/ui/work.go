@@ -183,7 +183,13 @@ func (u *UI) cases(w http.ResponseWriter, r *http.Request, p *service.Principal)
 	}
 	cal, now := u.svc.Calendar(), u.svc.Now()
 	for _, c := range list {
-		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode], Light: c.Light(cal, now)})
+		// The clock that runs: the handling deadline's, else the stage's (register,
+		// verify, dispatch, check).
+		light := c.Light(cal, now)
+		if light == "" {
+			light = c.StageLight(u.svc.Policy.StageLimits[c.Status], now)
+		}
+		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode], Light: light})
 	}
 	if d.Total <= store.CountCap {
 		d.Pages = max(1, (d.Total+pageSize-1)/pageSize)
