@@ -660,10 +660,11 @@ type PublicFilter struct {
 }
 
 // PublicCases returns one page of the cases f selects, newest report first, and how
-// many it selects in all up to CountCap+1 ("more than CountCap"): the board is
-// anyone's, and counting its 850,000 closed cases at 1M took 1.2 s a page. Not most recently changed first: the board shows when a case
-// was reported, and changes the board does not show (an unanswered follow-up counted a
-// week after closing, a supervisor's urging) would bring old cases back to its top.
+// many it selects in all up to CountCap+1 ("more than CountCap"): the board is anyone's,
+// and counting its 850,000 closed cases at 1M took 1.2 s a page. Not most recently
+// changed first: the board shows when a case was reported, and changes the board does
+// not show (an unanswered follow-up counted a week after closing, a supervisor's
+// urging) would bring old cases back to its top.
 func (tx *Tx) PublicCases(ctx context.Context, f PublicFilter) ([]gridloop.Case, int, error) {
 	if len(f.Categories) == 0 || len(f.Statuses) == 0 {
 		return nil, 0, nil
