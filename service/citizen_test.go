@@ -592,6 +592,47 @@ func TestNotifySender(t *testing.T) {
 	})
 }
 
+// TestTrackingDue: the reporter sees the handling deadline (办理时限) while a department
+// works on the case, and not before it is dispatched or once it is handled.
+func TestTrackingDue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		c := newCitizenCity(t, b)
+		r := c.report("曙光路路灯不亮", "C0104", lat, lng, "")
+		code := r.Case.Code
+		for _, step := range []struct {
+			user    string
+			in      workflow.Input
+			wantDue bool
+		}{
+			{"", workflow.Input{}, false}, // reported
+			{"shift_lead", workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"}, false},
+			{"dispatcher", workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["A"]}, true},
+			{"handler_a", workflow.Input{Action: gl.ActionSign}, true},
+			{"handler_a", workflow.Input{Action: gl.ActionFeedback, Note: "已更换灯泡"}, false},
+		} {
+			if step.user != "" {
+				c.act(step.user, code, step.in)
+			}
+			v, err := c.svc.TrackCitizen(ctx, r.TrackingToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := c.svc.Case(ctx, c.users["operator"], code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := ""
+			if step.wantDue {
+				want = cs.Due.In(c.svc.Calendar().Location()).Format("2006-01-02 15:04")
+			}
+			if v.Tracking.Due != want {
+				t.Errorf("%s: due %q, want %q", cs.Status, v.Tracking.Due, want)
+			}
+		}
+	})
+}
+
 // TestFollowCall: an operator records a repeat call on any open case they may read,
 // of a private category too, which a citizen cannot follow; the caller follows it, a
 // retry with the same key records it once, and a closed case refuses it.

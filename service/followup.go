@@ -292,25 +292,16 @@ func (s *Service) trackingOf(ctx context.Context, tx *store.Tx, c *gl.Case, role
 		return nil, 0, err
 	}
 	loc := s.Calendar().Location()
-	const layout = "2006-01-02 15:04"
-	t := &Tracking{Code: c.Code, Status: c.Status, StatusLabel: c.Status.Label("zh"), Description: c.Description,
-		Address: c.Address, CreatedAt: c.CreatedAt.In(loc).Format(layout), Satisfaction: c.Satisfaction,
-		ReopenCount: c.ReopenCount, Timeline: []TrackingStep{}}
+	t := s.trackingHead(c, cat)
 	if role == CitizenFollower {
 		t.Description = maskPersonal(c.Description, c.ReporterName)
 		t.Address = maskPersonal(c.Address, c.ReporterName)
-	}
-	if cat != nil {
-		t.Category = cat.Name
-	}
-	if c.ClosedAt != nil {
-		t.ClosedAt = c.ClosedAt.In(loc).Format(layout)
 	}
 	for _, e := range evs {
 		if !e.Public {
 			continue
 		}
-		step := TrackingStep{At: e.At.In(loc).Format(layout), Action: e.Action, Label: e.Action.Label("zh"), Status: e.To}
+		step := TrackingStep{At: e.At.In(loc).Format(trackingLayout), Action: e.Action, Label: e.Action.Label("zh"), Status: e.To}
 		switch e.Action {
 		case gl.ActionFeedback, gl.ActionReject, gl.ActionReopen, gl.ActionClose, gl.ActionFollowUp:
 			step.Note = e.Note

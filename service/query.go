@@ -61,13 +61,16 @@ func (s *Service) Cases(ctx context.Context, p *Principal, f store.CaseFilter) (
 
 // Tracking is the reporter's public-safe view of a case: no internal notes, no staff names.
 type Tracking struct {
-	Code         string          `json:"code"`
-	Status       gl.Status       `json:"status"`
-	StatusLabel  string          `json:"status_label"`
-	Category     string          `json:"category,omitempty"`
-	Description  string          `json:"description"`
-	Address      string          `json:"address,omitempty"`
-	CreatedAt    string          `json:"created_at"`
+	Code        string    `json:"code"`
+	Status      gl.Status `json:"status"`
+	StatusLabel string    `json:"status_label"`
+	Category    string    `json:"category,omitempty"`
+	Description string    `json:"description"`
+	Address     string    `json:"address,omitempty"`
+	CreatedAt   string    `json:"created_at"`
+	// Due is the department's handling deadline (办理时限) while it works on the case
+	// (dispatched, handling): what the city has promised the reporter.
+	Due          string          `json:"due,omitempty"`
 	ClosedAt     string          `json:"closed_at,omitempty"`
 	Satisfaction gl.Satisfaction `json:"satisfaction,omitempty"`
 	ReopenCount  int             `json:"reopen_count"`
@@ -82,6 +85,28 @@ type TrackingStep struct {
 	Label  string    `json:"label"`
 	Status gl.Status `json:"status"`
 	Note   string    `json:"note,omitempty"`
+}
+
+// trackingLayout is how the tracking views write times, in the city's time zone.
+const trackingLayout = "2006-01-02 15:04"
+
+// trackingHead is the public summary of c (of category cat, if any), without its
+// timeline and actions.
+func (s *Service) trackingHead(c *gl.Case, cat *gl.Category) *Tracking {
+	loc := s.Calendar().Location()
+	t := &Tracking{Code: c.Code, Status: c.Status, StatusLabel: c.Status.Label("zh"), Description: c.Description,
+		Address: c.Address, CreatedAt: c.CreatedAt.In(loc).Format(trackingLayout), Satisfaction: c.Satisfaction,
+		ReopenCount: c.ReopenCount, Timeline: []TrackingStep{}}
+	if cat != nil {
+		t.Category = cat.Name
+	}
+	if c.ClosedAt != nil {
+		t.ClosedAt = c.ClosedAt.In(loc).Format(trackingLayout)
+	}
+	if c.Due != nil && (c.Status == gl.StatusDispatched || c.Status == gl.StatusHandling) {
+		t.Due = c.Due.In(loc).Format(trackingLayout)
+	}
+	return t
 }
 
 // Track returns the public view of the case whose tracking token this is.
@@ -106,21 +131,12 @@ func (s *Service) Track(ctx context.Context, token string) (*Tracking, error) {
 		return nil, err
 	}
 	loc := s.Calendar().Location()
-	const layout = "2006-01-02 15:04"
-	t := &Tracking{Code: c.Code, Status: c.Status, StatusLabel: c.Status.Label("zh"), Description: c.Description,
-		Address: c.Address, CreatedAt: c.CreatedAt.In(loc).Format(layout), Satisfaction: c.Satisfaction,
-		ReopenCount: c.ReopenCount, Timeline: []TrackingStep{}}
-	if cat != nil {
-		t.Category = cat.Name
-	}
-	if c.ClosedAt != nil {
-		t.ClosedAt = c.ClosedAt.In(loc).Format(layout)
-	}
+	t := s.trackingHead(c, cat)
 	for _, e := range evs {
 		if !e.Public {
 			continue
 		}
-		step := TrackingStep{At: e.At.In(loc).Format(layout), Action: e.Action, Label: e.Action.Label("zh"), Status: e.To}
+		step := TrackingStep{At: e.At.In(loc).Format(trackingLayout), Action: e.Action, Label: e.Action.Label("zh"), Status: e.To}
 		// The reporter sees departments' replies and their own words, not internal notes.
 		switch e.Action {
 		case gl.ActionFeedback, gl.ActionSupplement, gl.ActionReject, gl.ActionReopen, gl.ActionClose:
