@@ -58,19 +58,6 @@ func (u *UI) callFiled(r *http.Request, p *service.Principal, f form) bool {
 	return filed
 }
 
-// similarCalls are the open cases in p's scope that score at least the city's
-// MeTooScore against in; none when the check fails, which must never stop a call.
-func (u *UI) similarCalls(r *http.Request, p *service.Principal, in service.ReportInput) []service.SimilarCase {
-	ms, err := u.svc.Similar(r.Context(), p, service.SimilarQuery{Lat: *in.Lat, Lng: *in.Lng,
-		CategoryCode: in.CategoryCode, Text: in.Description})
-	if err != nil {
-		u.log.Warn("ui: similar cases for a call", "err", err)
-		return nil
-	}
-	min := u.svc.CitizenSettings().MeTooScore
-	return slices.DeleteFunc(ms, func(m service.SimilarCase) bool { return m.Score < min })
-}
-
 // callFollow records the call on the open case the operator recognised (重复来电):
 // the caller follows it, and the operator goes on from its page.
 func (u *UI) callFollow(w http.ResponseWriter, r *http.Request, p *service.Principal) {
@@ -106,7 +93,7 @@ func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Princ
 	}
 	readPlace(f, lang, T(lang, "call.err_description"), &in, fields)
 	if len(fields) == 0 && f.V("similar_seen") == "" && !u.callFiled(r, p, f) {
-		if similar := u.similarCalls(r, p, in); len(similar) > 0 {
+		if similar := u.strongMatches(r, p, in); len(similar) > 0 {
 			f["similar_seen"] = []string{"1"}
 			u.showCall(w, r, http.StatusOK, f, similar, nil)
 			return

@@ -23,10 +23,7 @@ func TestCallPages(t *testing.T) {
 		ctx := context.Background()
 		city := newCity(t, b)
 		base := city.url
-		op := client(t)
-		if st, _, _ := post(t, op, base+"/login", url.Values{"username": {"operator"}, "password": {testPassword}}); st != 303 {
-			t.Fatalf("login: %d", st)
-		}
+		op := signIn(t, base, "operator")
 		if _, body, _ := get(t, op, base+"/work"); !strings.Contains(body, `id="new-call"`) || !strings.Contains(body, `id="nav-call"`) {
 			t.Fatalf("workbench without the call link: %.600s", body)
 		}
@@ -34,7 +31,7 @@ func TestCallPages(t *testing.T) {
 		if st != 200 || !strings.Contains(body, `action="/cases/new"`) || !strings.Contains(body, `<option value="hotline" selected>12345热线</option>`) {
 			t.Fatalf("call form: %d %.800s", st, body)
 		}
-		idem := between(body, `name="idem" value="`, `"`)
+		idem := attrAfter(body, `name="idem"`, "value")
 		if idem == "" {
 			t.Fatal("the form has no idempotency key")
 		}
@@ -141,10 +138,7 @@ func TestCallPages(t *testing.T) {
 		}
 
 		// A handler files no cases; signed out, the form asks to sign in.
-		h := client(t)
-		if st, _, _ := post(t, h, base+"/login", url.Values{"username": {"handler_a"}, "password": {testPassword}}); st != 303 {
-			t.Fatalf("login: %d", st)
-		}
+		h := signIn(t, base, "handler_a")
 		if st, _, _ := get(t, h, base+"/cases/new"); st != 403 {
 			t.Errorf("handler's call form: %d", st)
 		}
@@ -155,10 +149,7 @@ func TestCallPages(t *testing.T) {
 			t.Error("the handler's workbench links to the call form")
 		}
 		// A grid worker may file (their patrol form), but takes no calls: no link.
-		gm := client(t)
-		if st, _, _ := post(t, gm, base+"/login", url.Values{"username": {"grid_member"}, "password": {testPassword}}); st != 303 {
-			t.Fatalf("login: %d", st)
-		}
+		gm := signIn(t, base, "grid_member")
 		if _, body, _ := get(t, gm, base+"/work"); strings.Contains(body, `id="new-call"`) || strings.Contains(body, `id="nav-call"`) {
 			t.Error("the grid worker's workbench links to the call form")
 		}

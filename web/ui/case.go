@@ -100,7 +100,7 @@ func (u *UI) showCase(w http.ResponseWriter, r *http.Request, p *service.Princip
 		return
 	}
 	d := &caseData{Case: service.MaskReporter(c), Events: evs, Actions: u.svc.Available(p, c), FormAction: action, Form: f,
-		Light: c.Light(u.svc.Calendar(), u.svc.Now()), StageLight: c.StageLight(u.svc.Policy.StageLimits[c.Status], u.svc.Now())}
+		Light: c.Light(u.svc.Calendar(), u.svc.Now()), StageLight: u.stageLight(c, u.svc.Now())}
 	d.HasReporter = c.ReporterName != "" || c.ReporterPhone != ""
 	d.CanReveal = d.HasReporter && p.Can(gl.PermPIIReveal)
 	d.Revealed = pg.revealed

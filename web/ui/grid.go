@@ -56,7 +56,7 @@ func (u *UI) gridTasks(w http.ResponseWriter, r *http.Request, p *service.Princi
 	})
 	for _, c := range list {
 		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode],
-			Light: c.StageLight(u.svc.Policy.StageLimits[c.Status], now)})
+			Light: u.stageLight(&c, now)})
 	}
 	u.render(w, r, http.StatusOK, "grid", "grid.title", d)
 }
@@ -88,7 +88,7 @@ func (u *UI) showGridTask(w http.ResponseWriter, r *http.Request, p *service.Pri
 	}
 	photos.Capture = true
 	d := &gridTaskData{Case: c, CategoryName: names[c.CategoryCode], Form: f, Photos: photos, Map: u.caseMap(r, c),
-		StageLight: c.StageLight(u.svc.Policy.StageLimits[c.Status], u.svc.Now())}
+		StageLight: u.stageLight(c, u.svc.Now())}
 	if a, ok := taskActions[c.Status]; ok && slices.Contains(u.svc.Available(p, c), a) {
 		d.Action = a
 	}

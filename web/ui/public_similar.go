@@ -15,6 +15,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gridloop/gridloop/service"
@@ -35,22 +36,10 @@ var reportCarried = []string{"idem", "description", "category_code", "lat", "lng
 // case scores high enough and the citizen has not already seen the matches. It reports
 // whether it answered the request.
 func (u *UI) offerSimilar(w http.ResponseWriter, r *http.Request, f form, photos formPhotos, in service.ReportInput) bool {
-	if f.V("similar_seen") != "" || in.Lat == nil || in.Lng == nil {
+	if f.V("similar_seen") != "" {
 		return false
 	}
-	ms, err := u.svc.Similar(r.Context(), nil, service.SimilarQuery{Lat: *in.Lat, Lng: *in.Lng,
-		CategoryCode: in.CategoryCode, Text: in.Description})
-	if err != nil {
-		u.log.Warn("ui: similar cases for a report", "err", err)
-		return false // never let the check stop a report
-	}
-	min := u.svc.CitizenSettings().MeTooScore
-	var strong []service.SimilarCase
-	for _, m := range ms {
-		if m.Score >= min {
-			strong = append(strong, m)
-		}
-	}
+	strong := u.strongMatches(r, nil, in)
 	if len(strong) == 0 {
 		return false
 	}
@@ -63,6 +52,23 @@ func (u *UI) offerSimilar(w http.ResponseWriter, r *http.Request, f form, photos
 	}
 	u.render(w, r, http.StatusOK, "report_similar", "similar.title", d)
 	return true
+}
+
+// strongMatches are the open cases p may see (nil: the public) that score at least
+// the city's MeTooScore against the report in; none when the check fails, which must
+// never stop a report or a call.
+func (u *UI) strongMatches(r *http.Request, p *service.Principal, in service.ReportInput) []service.SimilarCase {
+	if in.Lat == nil || in.Lng == nil {
+		return nil
+	}
+	ms, err := u.svc.Similar(r.Context(), p, service.SimilarQuery{Lat: *in.Lat, Lng: *in.Lng,
+		CategoryCode: in.CategoryCode, Text: in.Description})
+	if err != nil {
+		u.log.Warn("ui: similar cases for a report", "err", err)
+		return nil
+	}
+	min := u.svc.CitizenSettings().MeTooScore
+	return slices.DeleteFunc(ms, func(m service.SimilarCase) bool { return m.Score < min })
 }
 
 // reportFollow makes the citizen a follower of the case they recognised ("me too") and

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/service"
@@ -126,6 +127,12 @@ func (u *UI) pending(ctx context.Context, p *service.Principal) ([]gl.Case, erro
 
 const pageSize = 20
 
+// stageLight is c's stage clock's light at now, against the city's limit for the
+// stage (register, verify, dispatch, check).
+func (u *UI) stageLight(c *gl.Case, now time.Time) worktime.Light {
+	return c.StageLight(u.svc.Policy.StageLimits[c.Status], now)
+}
+
 type caseRow struct {
 	gl.Case
 	CategoryName string
@@ -187,7 +194,7 @@ func (u *UI) cases(w http.ResponseWriter, r *http.Request, p *service.Principal)
 		// verify, dispatch, check).
 		light := c.Light(cal, now)
 		if light == "" {
-			light = c.StageLight(u.svc.Policy.StageLimits[c.Status], now)
+			light = u.stageLight(&c, now)
 		}
 		d.Rows = append(d.Rows, caseRow{Case: c, CategoryName: names[c.CategoryCode], Light: light})
 	}
