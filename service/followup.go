@@ -25,7 +25,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -59,11 +58,9 @@ type FollowResult struct {
 	Interest      int    `json:"interest"`
 }
 
-var contactPhone = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
-
 func (in *FollowInput) validate() error {
 	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
-	if in.Phone != "" && !contactPhone.MatchString(in.Phone) {
+	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
 		return gl.FieldError("phone", "电话号码格式不正确")
 	}
 	if in.Email != "" {

@@ -396,7 +396,7 @@ func (d *staffDir) supervisorsOf(s *Service, c *gl.Case) []recipient {
 
 // SetUserContact sets where a staff user is told besides the workbench.
 func (s *Service) SetUserContact(ctx context.Context, c store.UserContact) error {
-	if c.Phone != "" && !contactPhone.MatchString(c.Phone) {
+	if c.Phone != "" && !phonePattern.MatchString(c.Phone) {
 		return gl.FieldError("phone", "电话号码格式不正确")
 	}
 	if c.Email != "" {

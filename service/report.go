@@ -38,8 +38,9 @@ type ReportResult struct {
 
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
 
-// validate checks and tidies in. Every message names the field.
-func (in *ReportInput) validate() error {
+// Validate checks and tidies in, as Report does first: a form may check a report
+// before it offers anything on it. Every message names the field.
+func (in *ReportInput) Validate() error {
 	in.Description = strings.TrimSpace(in.Description)
 	in.Address = strings.TrimSpace(in.Address)
 	in.ReporterName = strings.TrimSpace(in.ReporterName)
@@ -73,7 +74,7 @@ func (in *ReportInput) validate() error {
 // retry returns the first result instead of a second case. It returns once the case is
 // committed: concurrent reports share one transaction and one commit (intake.go).
 func (s *Service) Report(ctx context.Context, p *Principal, in ReportInput, idemKey string) (*ReportResult, error) {
-	if err := in.validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	if in.Channel == "" {

@@ -92,7 +92,9 @@ func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Princ
 		ReporterName: f.V("reporter_name"), ReporterPhone: f.V("reporter_phone"), Channel: channel,
 	}
 	readPlace(f, lang, T(lang, "call.err_description"), &in, fields)
-	if len(fields) == 0 && f.V("similar_seen") == "" && !u.callFiled(r, p, f) {
+	// Matches are offered for a call the service would take: a bad phone number would
+	// otherwise reach the match the operator picks, and fail there, the form lost.
+	if len(fields) == 0 && in.Validate() == nil && f.V("similar_seen") == "" && !u.callFiled(r, p, f) {
 		if similar := u.strongMatches(r, p, in); len(similar) > 0 {
 			f["similar_seen"] = []string{"1"}
 			u.showCall(w, r, http.StatusOK, f, similar, nil)

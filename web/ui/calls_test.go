@@ -112,6 +112,13 @@ func TestCallPages(t *testing.T) {
 		// filed, and the call is recorded on it; the caller follows it.
 		repeat := url.Values{"idem": {"repeat-1"}, "channel": {"hotline"}, "reporter_phone": {"13700001111"},
 			"description": {lampText}, "category_code": {"C0104"}, "lat": {"30.2741"}, "lng": {"120.1445"}}
+		// With a phone number the service refuses, no match is offered: the refusal comes
+		// first, on the form, rather than after the operator picks a match.
+		repeat.Set("reporter_phone", "137-abc")
+		if st, body, _ := post(t, op, base+"/cases/new", repeat); st != 422 || strings.Contains(body, `id="similar-calls"`) || !strings.Contains(body, "电话号码格式不正确") {
+			t.Fatalf("repeat call with a bad phone: %d %.600s", st, body)
+		}
+		repeat.Set("reporter_phone", "13700001111")
 		st, body, _ = post(t, op, base+"/cases/new", repeat)
 		if st != 200 || !strings.Contains(body, `id="similar-calls"`) || !strings.Contains(body, `action="/cases/`+code+`/callers"`) ||
 			!strings.Contains(body, `name="similar_seen" value="1"`) || !strings.Contains(body, "都不是，登记为新案件") {
