@@ -52,6 +52,13 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	if err != nil {
 		return err
 	}
+	// Links in texts and emails need the server's address; on this machine only, it is
+	// known (the seeded demo's messages get it too).
+	notifyCfg := service.NotifyConfigFromEnv()
+	if notifyCfg.BaseURL == "" {
+		notifyCfg.BaseURL = loopbackBaseURL(*addr)
+		svc.SetNotifyConfig(notifyCfg)
+	}
 	if withDemo {
 		if err := m.seed(ctx, svc, *cases); err != nil {
 			return err
@@ -67,6 +74,10 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	go (&jobs.PlannerStatistics{DB: svc.DB, Log: svc.Logger}).Run(ctx)
 	go svc.WatchGeo(ctx)
 	fmt.Fprintf(m.Stdout, "gridloop 已启动 (serving) on %s  — store: %s\n", srv.URL(), *dsn)
+	if notifyCfg.BaseURL == "" && (notifyCfg.SMS || notifyCfg.Email) {
+		fmt.Fprintln(m.Stdout, "注意：未设置 GRIDLOOP_BASE_URL，短信和邮件里的链接只有路径，手机上打不开。\n"+
+			"  (GRIDLOOP_BASE_URL is not set: links in texts and emails are bare paths; set it to the URL citizens reach, e.g. https://12345.city.gov.cn)")
+	}
 	if withDemo {
 		fmt.Fprintf(m.Stdout, "\n演示账号 demo accounts (password %q):\n", demo.Password)
 		for _, a := range demo.Accounts {
