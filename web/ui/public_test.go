@@ -104,6 +104,8 @@ func TestCitizenPages(t *testing.T) {
 		}
 		if st, body, _ := get(t, pub, base+"/public/cases/"+first); st != 200 || !strings.Contains(body, "路灯") {
 			t.Fatalf("public case: %d", st)
+		} else if !strings.Contains(body, `id="reporter-lookup"`) || !strings.Contains(body, `action="/track"`) || !strings.Contains(body, "查看办理进度") {
+			t.Fatalf("public case without the reporter's way to the tracking page: %.1200s", body)
 		}
 		if st, _, _ := get(t, pub, base+"/public/cases/"+third); st != 404 {
 			t.Fatalf("merged case on the board: %d", st)
@@ -166,6 +168,18 @@ func TestCitizenPages(t *testing.T) {
 		_, body, _ = get(t, pub, base+"/public/cases/"+first)
 		if !strings.Contains(body, "已更换灯泡") || !strings.Contains(body, "已更换整套灯具") {
 			t.Fatalf("public case after a rework: %.1200s", body)
+		}
+		// The closing text sends the reporter to this page: from it they reach their
+		// tracking page, where they rate or say it is not fixed.
+		if !strings.Contains(body, "评价办理结果") || !strings.Contains(body, "申请重新办理") {
+			t.Fatalf("closed public case without the way to rate: %.1200s", body)
+		}
+		st, _, h = get(t, pub, base+"/track?"+url.Values{"token": {" " + firstToken + " "}}.Encode())
+		if loc := h.Get("Location"); st != 303 || loc != "/track/"+firstToken {
+			t.Fatalf("the lookup form: %d %s", st, loc)
+		}
+		if _, body, _ := get(t, pub, base+"/track/"+firstToken); !strings.Contains(body, `action="/track/`+firstToken+`/rate"`) || !strings.Contains(body, `action="/track/`+firstToken+`/reopen"`) {
+			t.Fatalf("the closed case's tracking page offers no rating or reopening: %.1500s", body)
 		}
 	})
 }
