@@ -41,7 +41,7 @@ func (s *Service) ActAsReporter(ctx context.Context, token string, in workflow.I
 	}
 	var res *ActResult
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		c, err := tx.CaseByTrackingHash(ctx, HashSecret(token))
+		c, err := tx.CaseByTrackingHash(ctx, TrackingHash(token))
 		if err != nil {
 			return trackingNotFound(err)
 		}

@@ -192,7 +192,7 @@ func (s *Service) TrackCitizen(ctx context.Context, token string) (*CitizenView,
 	var kind string
 	var recipientID int64
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
-		hash := HashSecret(token)
+		hash := TrackingHash(token)
 		c, err := tx.CaseByTrackingHash(ctx, hash)
 		switch {
 		case err == nil:
@@ -355,7 +355,7 @@ func (s *Service) ActAsCitizen(ctx context.Context, token string, in workflow.In
 	}
 	var res *ActResult
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		hash := HashSecret(token)
+		hash := TrackingHash(token)
 		c, err := tx.CaseByTrackingHash(ctx, hash)
 		name := "关注市民"
 		switch {

@@ -216,7 +216,7 @@ func (s *Service) TrackingPhotos(ctx context.Context, token string) ([]string, e
 	var evs []gl.Event
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		if c, err = tx.CaseByTrackingHash(ctx, HashSecret(token)); err != nil {
+		if c, err = tx.CaseByTrackingHash(ctx, TrackingHash(token)); err != nil {
 			return trackingNotFound(err)
 		}
 		evs, err = tx.Events(ctx, c.ID)

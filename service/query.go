@@ -116,7 +116,7 @@ func (s *Service) Track(ctx context.Context, token string) (*Tracking, error) {
 	var cat *gl.Category
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		if c, err = tx.CaseByTrackingHash(ctx, HashSecret(token)); err != nil {
+		if c, err = tx.CaseByTrackingHash(ctx, TrackingHash(token)); err != nil {
 			return trackingNotFound(err)
 		}
 		if c.CategoryCode != "" {

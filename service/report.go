@@ -2,9 +2,7 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -145,14 +143,6 @@ func (s *Service) ReportFiled(ctx context.Context, p *Principal, idemKey string)
 		return err
 	})
 	return found, err
-}
-
-// newTrackingToken returns a fresh secret for the reporter and the hash we keep.
-func newTrackingToken() (token, hash string) {
-	b := make([]byte, 18)
-	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashSecret(token)
 }
 
 // HashSecret is the stored form of a tracking token or API token.

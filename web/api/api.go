@@ -191,7 +191,7 @@ func (a *API) limit(r *http.Request, p *service.Principal) error {
 		return err
 	}
 	if tok := r.PathValue("token"); tok != "" {
-		return a.Limits.AllowToken("track:" + service.HashSecret(tok))
+		return a.Limits.AllowToken("track:" + service.TrackingHash(tok))
 	}
 	return nil
 }

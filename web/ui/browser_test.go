@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +87,10 @@ func TestBrowserLoop(t *testing.T) {
 	}
 	if link := citizen.text("#track-link"); !strings.HasSuffix(link, trackPath) {
 		t.Fatalf("tracking link text %q does not end in %q", link, trackPath)
+	}
+	// The code to write down is the link's, in four groups of four.
+	if tok := citizen.text("#track-token"); "/track/"+tok != trackPath || !regexp.MustCompile(`^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$`).MatchString(tok) {
+		t.Fatalf("tracking code %q for the link %q", tok, trackPath)
 	}
 	citizen.shot("report-done")
 	citizen.open(trackPath)

@@ -174,11 +174,14 @@ func TestCitizenPages(t *testing.T) {
 		if !strings.Contains(body, "评价办理结果") || !strings.Contains(body, "申请重新办理") {
 			t.Fatalf("closed public case without the way to rate: %.1200s", body)
 		}
-		st, _, h = get(t, pub, base+"/track?"+url.Values{"token": {" " + firstToken + " "}}.Encode())
-		if loc := h.Get("Location"); st != 303 || loc != "/track/"+firstToken {
-			t.Fatalf("the lookup form: %d %s", st, loc)
+		// Typed as a caller would from a note: small letters, spaces for hyphens.
+		typed := " " + strings.ToLower(strings.ReplaceAll(firstToken, "-", " ")) + " "
+		st, _, h = get(t, pub, base+"/track?"+url.Values{"token": {typed}}.Encode())
+		loc = h.Get("Location")
+		if want := "/track/" + strings.ReplaceAll(firstToken, "-", ""); st != 303 || loc != want {
+			t.Fatalf("the lookup form: %d %s, want %s", st, loc, want)
 		}
-		if _, body, _ := get(t, pub, base+"/track/"+firstToken); !strings.Contains(body, `action="/track/`+firstToken+`/rate"`) || !strings.Contains(body, `action="/track/`+firstToken+`/reopen"`) {
+		if _, body, _ := get(t, pub, base+loc); !strings.Contains(body, `action="`+loc+`/rate"`) || !strings.Contains(body, `action="`+loc+`/reopen"`) {
 			t.Fatalf("the closed case's tracking page offers no rating or reopening: %.1500s", body)
 		}
 	})

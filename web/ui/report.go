@@ -128,7 +128,7 @@ func parseCoord(s, field, msg string, fields map[string]string) *float64 {
 }
 
 type doneData struct {
-	Code, TrackPath, TrackURL string
+	Code, Token, TrackPath, TrackURL string
 }
 
 func (u *UI) reportDone(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +143,7 @@ func (u *UI) reportDone(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	p := "/track/" + url.PathEscape(token)
-	u.render(w, r, http.StatusOK, "report_done", "done.title", doneData{Code: code, TrackPath: p, TrackURL: scheme + "://" + r.Host + p})
+	u.render(w, r, http.StatusOK, "report_done", "done.title", doneData{Code: code, Token: token, TrackPath: p, TrackURL: scheme + "://" + r.Host + p})
 }
 
 // newKey is a random idempotency key for a form, so a double submit files one case.

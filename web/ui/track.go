@@ -46,7 +46,8 @@ func (u *UI) trackLookup(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/")
 		return
 	}
-	redirect(w, r, "/track/"+url.PathEscape(t))
+	// As typed ("7k3m q9tx …") it would work too; the canonical form makes a clean link.
+	redirect(w, r, "/track/"+url.PathEscape(service.CanonicalTrackingToken(t)))
 }
 
 func (u *UI) track(w http.ResponseWriter, r *http.Request) {

@@ -250,7 +250,7 @@ func (u *UI) limited(h func(http.ResponseWriter, *http.Request, *service.Princip
 	return func(w http.ResponseWriter, r *http.Request, p *service.Principal) {
 		err := u.Limits.AllowAddress(r)
 		if tok := r.PathValue("token"); err == nil && tok != "" {
-			err = u.Limits.AllowToken("track:" + service.HashSecret(tok))
+			err = u.Limits.AllowToken("track:" + service.TrackingHash(tok))
 		}
 		if err != nil {
 			u.fail(w, r, err)
