@@ -29,10 +29,11 @@ Mixes:
   intake  every request files a report (POST /api/v1/reports): a real complaint text
           (../shared/data/complaints.csv, else built-in samples), a point inside the city's
           unit grids, a random channel, a unique Idempotency-Key
-  mixed   30 % reports, 20 % workflow actions on the cases the run reported (register →
-          dispatch → sign → feedback → send_check → check → close, each by its role; a 409/422
-          race is a conflict, not an error), 30 % queue reads (GET /api/v1/cases?status=…&limit=20),
-          20 % case reads (GET /api/v1/cases/{code})
+  mixed   a city in its steady state: 6 % reports, 44 % workflow actions on the cases the run
+          reported (register → dispatch → sign → feedback → send_check → check → close, each by
+          its role; a 409/422 race is a conflict, not an error; with nothing to act on, a
+          report), 30 % queue reads (GET /api/v1/cases?status=…&limit=20), 20 % case reads
+          (GET /api/v1/cases/{code})
 
 -baseline also runs, in the same process and for the same duration with the same clients, a
 bare net/http server doing one durable SQLite INSERT per request (WAL, synchronous=FULL, one
