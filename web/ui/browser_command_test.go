@@ -210,6 +210,24 @@ func TestBrowserCommand(t *testing.T) {
 	})()`); n != 0 {
 		t.Errorf("heat map: %d pairs of names overlap", n)
 	}
+	// The test city's four communities never crowd each other, so the placement the map
+	// uses is also driven with boxes of the test's own: which names it keeps.
+	for _, tc := range []struct{ items, opts, want string }{
+		// B would cover A (busier) and is left out; C covers only B, which is not placed.
+		{`[{name:"B",n:4,x:50,y:0,w:80,h:40},{name:"A",n:5,x:0,y:0,w:80,h:40},{name:"C",n:3,x:100,y:0,w:80,h:40}]`, `{max:40}`, "A,C"},
+		// Touching edges do not overlap.
+		{`[{name:"A",n:1,x:0,y:0,w:80,h:40},{name:"B",n:2,x:80,y:0,w:80,h:40},{name:"C",n:3,x:0,y:40,w:80,h:40}]`, `{max:40}`, "C,B,A"},
+		// Stacked on one point: only the busiest.
+		{`[{name:"A",n:1,x:9,y:9,w:60,h:40},{name:"B",n:7,x:9,y:9,w:60,h:40},{name:"C",n:3,x:9,y:9,w:60,h:40}]`, `{max:40}`, "B"},
+		// At most max, busiest first; none with nothing reported when told so.
+		{`[0,1,2,3,4].map(function (i) { return {name:"N"+i,n:i,x:i*100,y:0,w:80,h:40}; })`, `{max:3}`, "N4,N3,N2"},
+		{`[0,1,2].map(function (i) { return {name:"N"+i,n:i,x:i*100,y:0,w:80,h:40}; })`, `{max:40,skipZero:true}`, "N2,N1"},
+	} {
+		got := b.evalString(`GridloopLabels.place(` + tc.items + `, ` + tc.opts + `).map(function (x) { return x.name; }).join(",")`)
+		if got != tc.want {
+			t.Errorf("labels placed from %s: %s, want %s", tc.items, got, tc.want)
+		}
+	}
 	b.wallShot("command")
 
 	// A case reported now comes up in the live feed, on top, without a reload; the

@@ -531,27 +531,18 @@
     // up unreadable.
     if (heat.labels) {
       heat.labels.clearLayers();
-      var list = [];
+      var items = [];
       heat.areas.eachLayer(function (l) {
-        list.push({ l: l, n: areaCount(l.feature.properties.code) });
-      });
-      list.sort(function (a, b) { return b.n - a.n; });
-      var many = list.length > 40, placed = [];
-      list.forEach(function (x) {
-        var name = x.l.feature.properties.name, count = t("reports", { n: x.n });
-        if (placed.length >= (many ? 12 : 40) || (many && x.n === 0)) {
-          return;
-        }
-        var at = x.l.getBounds().getCenter(), p = heat.map.latLngToContainerPoint(at);
+        var n = areaCount(l.feature.properties.code), name = l.feature.properties.name, count = t("reports", { n: n });
+        var at = l.getBounds().getCenter(), p = heat.map.latLngToContainerPoint(at);
         // The label's box, centred on the point (.area-name span: 15 px names, 14 px counts).
-        var w = Math.max(name.length * 15, count.length * 9) + 8, h = 42;
-        var box = { x0: p.x - w / 2, x1: p.x + w / 2, y0: p.y - h / 2, y1: p.y + h / 2 };
-        if (placed.some(function (b) { return box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1; })) {
-          return;
-        }
-        placed.push(box);
-        var label = node("span", "", [name, node("small", "", [count])]);
-        L.marker(at, {
+        items.push({ n: n, name: name, count: count, at: at, x: p.x, y: p.y,
+          w: Math.max(name.length * 15, count.length * 9) + 8, h: 42 });
+      });
+      var many = items.length > 40;
+      window.GridloopLabels.place(items, { max: many ? 12 : 40, skipZero: many }).forEach(function (x) {
+        var label = node("span", "", [x.name, node("small", "", [x.count])]);
+        L.marker(x.at, {
           interactive: false, keyboard: false,
           icon: L.divIcon({ className: "area-name", html: label, iconSize: null })
         }).addTo(heat.labels);
