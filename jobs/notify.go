@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/gridloop/gridloop/notify"
@@ -78,28 +77,8 @@ func (j *NotifySender) defaults() {
 // Run sends until ctx is done.
 func (j *NotifySender) Run(ctx context.Context) {
 	j.defaults()
-	for ctx.Err() == nil {
-		n, err := j.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			j.Log.Error("notifications", "err", err)
-		}
-		if n == j.Batch && err == nil {
-			continue
-		}
-		wait := j.Interval
-		if err == nil {
-			if next, err := j.Svc.NextNotificationAt(ctx); err == nil && next != nil {
-				wait = min(wait, max(next.Sub(j.Svc.Now()), j.Interval/20))
-			}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	poller{name: "notifications", log: j.Log, interval: j.Interval, floor: j.Interval / 20, batch: j.Batch,
+		round: j.RunOnce, next: j.Svc.NextNotificationAt, now: j.Svc.Now}.run(ctx)
 }
 
 // RunOnce claims one batch of due messages, sends them and records the outcomes. It
@@ -110,35 +89,12 @@ func (j *NotifySender) RunOnce(ctx context.Context) (int, error) {
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
-	sem := make(chan struct{}, j.Concurrency)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for _, n := range claims {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := j.send(ctx, n); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return len(claims), first
+	return len(claims), workClaims(ctx, claims, j.Concurrency, j.send)
 }
 
 // Delay is the wait after the attempts-th failed attempt.
 func (j *NotifySender) Delay(attempts int) time.Duration {
-	d := j.Backoff
-	for i := 1; i < attempts && d < j.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, j.MaxBackoff)
+	return backoff(j.Backoff, j.MaxBackoff, attempts)
 }
 
 func (j *NotifySender) send(ctx context.Context, n store.Notification) error {

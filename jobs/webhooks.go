@@ -9,7 +9,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/gridloop/gridloop/service"
@@ -108,47 +107,26 @@ func (j *WebhookDelivery) defaults() {
 
 // Delay is the wait after the tries-th failed attempt of a round, before jitter.
 func (j *WebhookDelivery) Delay(tries int) time.Duration {
-	d := j.Backoff
-	for i := 1; i < tries && d < j.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, j.MaxBackoff)
+	return backoff(j.Backoff, j.MaxBackoff, tries)
 }
 
-// Run delivers until ctx is done.
+// Run delivers until ctx is done, and purges the log of old deliveries hourly.
 func (j *WebhookDelivery) Run(ctx context.Context) {
 	j.defaults()
 	lastPurge := time.Time{}
-	for ctx.Err() == nil {
-		n, err := j.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			j.Log.Error("webhook delivery", "err", err)
-		}
-		if j.Retention > 0 && time.Since(lastPurge) > time.Hour {
-			lastPurge = time.Now()
-			if k, err := j.Svc.PurgeDeliveries(ctx, j.Retention); err != nil && ctx.Err() == nil {
-				j.Log.Error("webhook delivery purge", "err", err)
-			} else if k > 0 {
-				j.Log.Info("webhook deliveries purged", "count", k)
-			}
-		}
-		if n == j.Batch && err == nil {
-			continue // a full batch: there may be more due now
-		}
-		wait := j.Interval
-		if err == nil {
-			if next, err := j.Svc.NextDeliveryAt(ctx); err == nil && next != nil {
-				wait = min(wait, max(next.Sub(j.Svc.Now()), j.Interval/50))
-			}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+	purge := func(ctx context.Context) {
+		if j.Retention <= 0 || time.Since(lastPurge) <= time.Hour {
 			return
-		case <-t.C:
+		}
+		lastPurge = time.Now()
+		if k, err := j.Svc.PurgeDeliveries(ctx, j.Retention); err != nil && ctx.Err() == nil {
+			j.Log.Error("webhook delivery purge", "err", err)
+		} else if k > 0 {
+			j.Log.Info("webhook deliveries purged", "count", k)
 		}
 	}
+	poller{name: "webhook delivery", log: j.Log, interval: j.Interval, floor: j.Interval / 50, batch: j.Batch,
+		round: j.RunOnce, next: j.Svc.NextDeliveryAt, now: j.Svc.Now, between: purge}.run(ctx)
 }
 
 // RunOnce claims one batch of due deliveries, posts them and records the outcomes. It
@@ -159,27 +137,7 @@ func (j *WebhookDelivery) RunOnce(ctx context.Context) (int, error) {
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
-	sem := make(chan struct{}, j.Concurrency)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	for _, c := range claims {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := j.deliver(ctx, c); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		return len(claims), errs[0]
-	}
-	return len(claims), nil
+	return len(claims), workClaims(ctx, claims, j.Concurrency, j.deliver)
 }
 
 // deliver makes one attempt of a claimed delivery and records it.
