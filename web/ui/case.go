@@ -167,16 +167,9 @@ func (u *UI) caseAct(w http.ResponseWriter, r *http.Request, p *service.Principa
 		}
 	}
 	if err != nil {
-		field, msg, status := formError(err)
-		if status >= 500 || status == http.StatusNotFound {
-			u.fail(w, r, err)
-			return
+		if pg, status := u.actionFault(w, r, err); pg != nil {
+			u.showCase(w, r, p, status, action, f, photos, pg)
 		}
-		pg := &page{Err: msg}
-		if field != "" {
-			pg.Fields = map[string]string{field: msg}
-		}
-		u.showCase(w, r, p, status, action, f, photos, pg)
 		return
 	}
 	u.flash(r, T(langOf(r), "case.done", action.Label(langOf(r))))

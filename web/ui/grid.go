@@ -129,16 +129,9 @@ func (u *UI) gridTaskAct(w http.ResponseWriter, r *http.Request, p *service.Prin
 		}
 	}
 	if err != nil {
-		field, msg, status := formError(err)
-		if status >= 500 || status == http.StatusNotFound {
-			u.fail(w, r, err)
-			return
+		if pg, status := u.actionFault(w, r, err); pg != nil {
+			u.showGridTask(w, r, p, status, f, photos, pg)
 		}
-		pg := &page{Err: msg}
-		if field != "" {
-			pg.Fields = map[string]string{field: msg}
-		}
-		u.showGridTask(w, r, p, status, f, photos, pg)
 		return
 	}
 	u.flash(r, T(langOf(r), "grid.task_done", action.Label(langOf(r)), code))

@@ -222,6 +222,22 @@ func formError(err error) (field, msg string, status int) {
 	return "", gl.ErrorMessage(err), http.StatusInternalServerError
 }
 
+// actionFault splits err from an action a form asked for, to show the form again with
+// it: under its field when it has one, and the status. It shows an error page instead,
+// and returns nil, for a failure of ours or something not found.
+func (u *UI) actionFault(w http.ResponseWriter, r *http.Request, err error) (*page, int) {
+	field, msg, status := formError(err)
+	if status >= 500 || status == http.StatusNotFound {
+		u.fail(w, r, err)
+		return nil, 0
+	}
+	pg := &page{Err: msg}
+	if field != "" {
+		pg.Fields = map[string]string{field: msg}
+	}
+	return pg, status
+}
+
 // staticFiles serves the embedded static files with long cache lifetimes; their URLs
 // carry a content hash, so a new build busts the cache.
 type staticFiles struct {

@@ -84,16 +84,9 @@ func (u *UI) trackAct(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := u.svc.ActAsCitizen(r.Context(), r.PathValue("token"), in)
 	if err != nil {
-		field, msg, status := formError(err)
-		if status >= 500 || status == http.StatusNotFound {
-			u.fail(w, r, err)
-			return
+		if pg, status := u.actionFault(w, r, err); pg != nil {
+			u.showTrack(w, r, status, action, f, pg)
 		}
-		p := &page{Err: msg}
-		if field != "" {
-			p.Fields = map[string]string{field: msg}
-		}
-		u.showTrack(w, r, status, action, f, p)
 		return
 	}
 	lang := langOf(r)
