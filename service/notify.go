@@ -470,10 +470,12 @@ func NotifyMessage(n store.Notification) notify.Message {
 
 // Reading.
 
-// Inbox is a recipient's in-app messages, newest first, and how many are unread.
+// Inbox is a recipient's in-app messages, newest first, and how many are unread: at
+// most store.UnreadCap, and UnreadCapped when there are more.
 type Inbox struct {
-	Unread int          `json:"unread"`
-	Items  []InboxEntry `json:"items"`
+	Unread       int          `json:"unread"`
+	UnreadCapped bool         `json:"unread_capped"`
+	Items        []InboxEntry `json:"items"`
 }
 
 // InboxEntry is one in-app message.
@@ -489,7 +491,7 @@ type InboxEntry struct {
 }
 
 func inboxOf(list []store.Notification, unread int) *Inbox {
-	in := &Inbox{Unread: unread, Items: []InboxEntry{}}
+	in := &Inbox{Unread: min(unread, store.UnreadCap), UnreadCapped: unread > store.UnreadCap, Items: []InboxEntry{}}
 	for _, n := range list {
 		in.Items = append(in.Items, InboxEntry{ID: n.ID, Template: n.Template, Subject: n.Subject, Body: n.Body,
 			Link: n.Link, CaseCode: n.CaseCode, CreatedAt: n.CreatedAt, Read: n.ReadAt != nil})
