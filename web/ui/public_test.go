@@ -63,7 +63,8 @@ func TestCitizenPages(t *testing.T) {
 		if st != 303 || !strings.HasPrefix(loc, "/track/") {
 			t.Fatalf("follow: %d %s", st, loc)
 		}
-		if _, body, _ := get(t, second, base+loc); !strings.Contains(body, first) || !strings.Contains(body, `id="follower-note"`) || !strings.Contains(body, "您已关注案件") {
+		if _, body, _ := get(t, second, base+loc); !strings.Contains(body, first) || !strings.Contains(body, `id="follower-note"`) || !strings.Contains(body, "您已关注案件") ||
+			!strings.Contains(body, "您的查询码："+strings.TrimPrefix(loc, "/track/")) {
 			t.Fatalf("follower's tracking page: %.600s", body)
 		}
 		c, err := city.svc.Case(ctx, &service.Principal{System: true}, first)
