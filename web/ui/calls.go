@@ -71,7 +71,7 @@ func (u *UI) callFollow(w http.ResponseWriter, r *http.Request, p *service.Princ
 		u.fail(w, r, err)
 		return
 	}
-	u.flash(r, T(langOf(r), "call.followed", res.Code, res.Interest))
+	u.flash(r, T(langOf(r), "call.followed", res.Code, res.Interest, res.TrackingToken))
 	redirect(w, r, "/cases/"+url.PathEscape(res.Code))
 }
 

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -128,8 +129,15 @@ func TestCallPages(t *testing.T) {
 		if st != 303 || hdr.Get("Location") != "/cases/"+code {
 			t.Fatalf("record the repeat call: %d %s", st, hdr.Get("Location"))
 		}
-		if _, body, _ := get(t, op, base+"/cases/"+code); !strings.Contains(body, "已将来电登记到案件 "+code) {
+		_, body, _ = get(t, op, base+"/cases/"+code)
+		if !strings.Contains(body, "已将来电登记到案件 "+code) {
 			t.Errorf("case page after the repeat call: %.600s", body)
+		}
+		// The operator tells the caller a code that opens the case as its follower.
+		if m := regexp.MustCompile(`查询码：([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})`).FindStringSubmatch(body); m == nil {
+			t.Errorf("no tracking code for the repeat caller: %.600s", body)
+		} else if _, track, _ := get(t, client(t), base+"/track/"+m[1]); !strings.Contains(track, `id="follower-note"`) || !strings.Contains(track, code) {
+			t.Errorf("the repeat caller's code does not open the case: %.600s", track)
 		}
 		if c, err := city.svc.Case(ctx, p, code); err != nil || c.Interest != 1 {
 			t.Errorf("interest after the repeat call: %+v %v", c, err)
