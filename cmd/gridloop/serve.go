@@ -55,7 +55,8 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	// Links in texts and emails need the server's address; on this machine only, it is
 	// known (the seeded demo's messages get it too).
 	notifyCfg := service.NotifyConfigFromEnv()
-	if notifyCfg.BaseURL == "" {
+	baseURLSet := notifyCfg.BaseURL != ""
+	if !baseURLSet {
 		notifyCfg.BaseURL = loopbackBaseURL(*addr)
 		svc.SetNotifyConfig(notifyCfg)
 	}
@@ -74,7 +75,13 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	go (&jobs.PlannerStatistics{DB: svc.DB, Log: svc.Logger}).Run(ctx)
 	go svc.WatchGeo(ctx)
 	fmt.Fprintf(m.Stdout, "gridloop 已启动 (serving) on %s  — store: %s\n", srv.URL(), *dsn)
-	if notifyCfg.BaseURL == "" && (notifyCfg.SMS || notifyCfg.Email) {
+	switch {
+	case baseURLSet || !(notifyCfg.SMS || notifyCfg.Email):
+	case notifyCfg.BaseURL != "":
+		// Also behind a reverse proxy on this machine, where citizens reach another name.
+		fmt.Fprintf(m.Stdout, "注意：未设置 GRIDLOOP_BASE_URL，短信和邮件里的链接用本机地址 %[1]s，只在本机能打开；对外服务（包括经反向代理）请设置它。\n"+
+			"  (GRIDLOOP_BASE_URL is not set: links in texts and emails use %[1]s, which opens on this machine only; set it to the URL citizens reach, e.g. https://12345.city.gov.cn)\n", notifyCfg.BaseURL)
+	default:
 		fmt.Fprintln(m.Stdout, "注意：未设置 GRIDLOOP_BASE_URL，短信和邮件里的链接只有路径，手机上打不开。\n"+
 			"  (GRIDLOOP_BASE_URL is not set: links in texts and emails are bare paths; set it to the URL citizens reach, e.g. https://12345.city.gov.cn)")
 	}
