@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -554,7 +555,9 @@ type NotificationFilter struct {
 	Limit, Offset int
 }
 
-// NotificationLog returns one page of the message log, newest first, and the total.
+// NotificationLog returns one page of the message log, newest first, and the total,
+// counted up to CountCap+1 as the case lists are: the log holds every message ever sent,
+// and counting a channel's 100,000 took 24 ms.
 func (tx *Tx) NotificationLog(ctx context.Context, f NotificationFilter) ([]Notification, int, error) {
 	var conds []string
 	var args []any
@@ -582,7 +585,8 @@ func (tx *Tx) NotificationLog(ctx context.Context, f NotificationFilter) ([]Noti
 		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
 	var total int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM notifications n`+where, args...).Scan(&total); err != nil {
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications n`+where+` LIMIT ?) AS capped`,
+		append(slices.Clone(args), CountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: notification log: %w", err)
 	}
 	limit := f.Limit

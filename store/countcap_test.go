@@ -150,3 +150,48 @@ func TestPublicCasesCountCap(t *testing.T) {
 		}
 	})
 }
+
+// TestNotificationLogCountCap: the message log counts up to CountCap+1, a filter's
+// matches under the cap exactly, and the inbox's unread up to UnreadCap+1.
+func TestNotificationLogCountCap(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		db := openDB(t, b)
+		ctx := t.Context()
+		now := at(0)
+		ns := make([]*Notification, CountCap+12)
+		for i := range ns {
+			ns[i] = &Notification{RecipientKind: RecipientUser, RecipientID: 7, Recipient: "7", Channel: "inapp",
+				Template: "overdue", Body: "超期提醒", Status: NotifySent, NextAt: now, CreatedAt: now, SentAt: &now}
+			if i%500 == 0 {
+				ns[i].Channel, ns[i].Recipient, ns[i].Status = "sms", "13912345678", NotifyFailed
+			}
+		}
+		update(t, db, func(tx *Tx) error { return tx.InsertNotifications(ctx, ns) })
+		view(t, db, func(tx *Tx) error {
+			for _, tc := range []struct {
+				f    NotificationFilter
+				want int
+			}{
+				{NotificationFilter{}, CountCap + 1},
+				{NotificationFilter{Channel: "inapp"}, CountCap + 1},
+				{NotificationFilter{Channel: "sms", Status: NotifyFailed}, 5},
+			} {
+				page, total, err := tx.NotificationLog(ctx, tc.f)
+				if err != nil {
+					return err
+				}
+				if total != tc.want || len(page) != min(tc.want, DefaultLimit) || page[0].ID < page[len(page)-1].ID {
+					t.Errorf("log %+v: total %d, %d on the page, want %d, newest first", tc.f, total, len(page), tc.want)
+				}
+			}
+			_, unread, err := tx.Inbox(ctx, RecipientUser, 7, 20)
+			if err != nil {
+				return err
+			}
+			if unread != UnreadCap+1 {
+				t.Errorf("unread counted to %d, want %d", unread, UnreadCap+1)
+			}
+			return nil
+		})
+	})
+}

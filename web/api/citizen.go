@@ -221,7 +221,9 @@ func (a *API) notificationLog(w http.ResponseWriter, r *http.Request, _ *service
 	if list == nil {
 		list = []store.Notification{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "total": total, "limit": f.Limit, "offset": f.Offset})
+	// Past store.CountCap the total is not counted: total_capped says "more than total".
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "total": min(total, store.CountCap),
+		"total_capped": total > store.CountCap, "limit": f.Limit, "offset": f.Offset})
 	return nil
 }
 
