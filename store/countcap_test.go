@@ -195,3 +195,42 @@ func TestNotificationLogCountCap(t *testing.T) {
 		})
 	})
 }
+
+// TestAuditLogCountCap: the audit log counts up to CountCap+1; a rare action exactly.
+func TestAuditLogCountCap(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		db := openDB(t, b)
+		ctx := t.Context()
+		update(t, db, func(tx *Tx) error {
+			for i := range CountCap + 12 {
+				e := &AuditEntry{At: at(i), Actor: "system", Action: "signin.success", Details: "{}"}
+				if i%1000 == 0 {
+					e.Action = "signin.failure"
+				}
+				if err := tx.InsertAudit(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		view(t, db, func(tx *Tx) error {
+			for _, tc := range []struct {
+				f    AuditFilter
+				want int
+			}{
+				{AuditFilter{}, CountCap + 1},
+				{AuditFilter{Action: "signin."}, CountCap + 1},
+				{AuditFilter{Action: "signin.failure"}, 3},
+			} {
+				items, total, err := tx.AuditLog(ctx, tc.f)
+				if err != nil {
+					return err
+				}
+				if total != tc.want || len(items) != min(tc.want, 100) {
+					t.Errorf("audit log %+v: total %d, %d items, want %d", tc.f, total, len(items), tc.want)
+				}
+			}
+			return nil
+		})
+	})
+}

@@ -181,6 +181,8 @@ func (a *API) auditLog(w http.ResponseWriter, r *http.Request, p *service.Princi
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	// Past store.CountCap the total is not counted: total_capped says "more than total".
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": min(total, store.CountCap),
+		"total_capped": total > store.CountCap, "limit": f.Limit, "offset": f.Offset})
 	return nil
 }
