@@ -35,6 +35,16 @@ func TrackingHash(token string) string {
 	return HashSecret(CanonicalTrackingToken(token))
 }
 
+// DisplayTrackingToken is a tracking token as it is shown and read out: a 16-character
+// one in its four groups; an older one as it is.
+func DisplayTrackingToken(token string) string {
+	c := CanonicalTrackingToken(token)
+	if len(c) != 16 || strings.Trim(c, trackingAlphabet) != "" {
+		return c
+	}
+	return c[0:4] + "-" + c[4:8] + "-" + c[8:12] + "-" + c[12:16]
+}
+
 // CanonicalTrackingToken is the form a tracking token is hashed in: for a 16-character
 // token, its characters without separators, in capitals, look-alikes mapped as Crockford
 // maps them; an older base64url token, or anything else, only trimmed.

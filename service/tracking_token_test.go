@@ -38,6 +38,16 @@ func TestCanonicalTrackingToken(t *testing.T) {
 	if service.TrackingHash(old) != service.HashSecret(old) {
 		t.Error("an older token no longer hashes as it was stored")
 	}
+	for in, want := range map[string]string{
+		"7k3mq9tx2hpaw8rd":    "7K3M-Q9TX-2HPA-W8RD",
+		"7K3M-Q9TX-2HPA-W8RD": "7K3M-Q9TX-2HPA-W8RD",
+		old:                   old,
+		"no/such/token/xx":    "no/such/token/xx",
+	} {
+		if got := service.DisplayTrackingToken(in); got != want {
+			t.Errorf("DisplayTrackingToken(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 // TestTrackingTokenAsTyped: a reporter's token is four groups of four unambiguous

@@ -93,7 +93,7 @@ func (u *UI) reportFollow(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.flash(r, T(langOf(r), "similar.followed", res.Code, res.Interest, res.TrackingToken))
+	u.flash(r, T(langOf(r), "similar.followed", res.Code, res.Interest))
 	redirect(w, r, "/track/"+url.PathEscape(res.TrackingToken))
 }
 

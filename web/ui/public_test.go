@@ -64,7 +64,7 @@ func TestCitizenPages(t *testing.T) {
 			t.Fatalf("follow: %d %s", st, loc)
 		}
 		if _, body, _ := get(t, second, base+loc); !strings.Contains(body, first) || !strings.Contains(body, `id="follower-note"`) || !strings.Contains(body, "您已关注案件") ||
-			!strings.Contains(body, "您的查询码："+strings.TrimPrefix(loc, "/track/")) {
+			!strings.Contains(body, `id="track-code">`+service.DisplayTrackingToken(strings.TrimPrefix(loc, "/track/"))+`<`) {
 			t.Fatalf("follower's tracking page: %.600s", body)
 		}
 		c, err := city.svc.Case(ctx, &service.Principal{System: true}, first)
@@ -182,7 +182,8 @@ func TestCitizenPages(t *testing.T) {
 		if want := "/track/" + strings.ReplaceAll(firstToken, "-", ""); st != 303 || loc != want {
 			t.Fatalf("the lookup form: %d %s, want %s", st, loc, want)
 		}
-		if _, body, _ := get(t, pub, base+loc); !strings.Contains(body, `action="`+loc+`/rate"`) || !strings.Contains(body, `action="`+loc+`/reopen"`) {
+		if _, body, _ := get(t, pub, base+loc); !strings.Contains(body, `action="`+loc+`/rate"`) || !strings.Contains(body, `action="`+loc+`/reopen"`) ||
+			!strings.Contains(body, `id="track-code">`+firstToken+`<`) {
 			t.Fatalf("the closed case's tracking page offers no rating or reopening: %.1500s", body)
 		}
 	})

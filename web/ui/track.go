@@ -16,6 +16,7 @@ var reporterActions = []gl.Action{gl.ActionSupplement, gl.ActionRate, gl.ActionR
 
 type trackData struct {
 	Token    string
+	Code     string // the token as it is read out (service.DisplayTrackingToken)
 	Tracking *service.Tracking
 	Photos   []string // the case's photo URLs
 	// View is the whole citizen's view: a follower's or a merged report's, messages (followup.go).
@@ -62,7 +63,7 @@ func (u *UI) showTrack(w http.ResponseWriter, r *http.Request, status int, actio
 		return
 	}
 	p.Title = T(langOf(r), "track.title")
-	p.Data = trackData{Token: token, Tracking: v.Tracking, Photos: v.Photos, View: v, FormAction: action, Form: f}
+	p.Data = trackData{Token: token, Code: service.DisplayTrackingToken(token), Tracking: v.Tracking, Photos: v.Photos, View: v, FormAction: action, Form: f}
 	u.renderPage(w, r, status, "track", p)
 }
 
