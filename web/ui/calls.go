@@ -114,16 +114,10 @@ func (u *UI) callSubmit(w http.ResponseWriter, r *http.Request, p *service.Princ
 			redirect(w, r, "/cases/"+url.PathEscape(res.Case.Code))
 			return
 		}
-		field, msg, status := formError(err)
-		if status >= 500 {
-			u.fail(w, r, err)
-			return
+		if pg, status := u.reportFault(w, r, err, fields); pg != nil {
+			u.showCall(w, r, status, f, nil, pg)
 		}
-		if field == "" {
-			u.showCall(w, r, status, f, nil, &page{Err: msg})
-			return
-		}
-		fields[field] = msg
+		return
 	}
 	u.showCall(w, r, http.StatusUnprocessableEntity, f, nil, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
 }

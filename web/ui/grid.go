@@ -190,16 +190,10 @@ func (u *UI) patrolSubmit(w http.ResponseWriter, r *http.Request, p *service.Pri
 			redirect(w, r, "/grid?reported="+url.QueryEscape(res.Case.Code))
 			return
 		}
-		field, msg, status := formError(err)
-		if status >= 500 {
-			u.fail(w, r, err)
-			return
+		if pg, status := u.reportFault(w, r, err, fields); pg != nil {
+			u.showPatrol(w, r, status, f, photos, pg)
 		}
-		if field == "" {
-			u.showPatrol(w, r, status, f, photos, &page{Err: msg})
-			return
-		}
-		fields[field] = msg
+		return
 	}
 	u.showPatrol(w, r, http.StatusUnprocessableEntity, f, photos, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
 }

@@ -238,6 +238,23 @@ func (u *UI) actionFault(w http.ResponseWriter, r *http.Request, err error) (*pa
 	return pg, status
 }
 
+// reportFault is how a form that files a report shows err from filing it: under its
+// field, among the fields already wrong, or as the whole form's message, with the page
+// and status to show the form again. It shows an error page instead, and returns nil,
+// for a failure of ours.
+func (u *UI) reportFault(w http.ResponseWriter, r *http.Request, err error, fields map[string]string) (*page, int) {
+	field, msg, status := formError(err)
+	switch {
+	case status >= 500:
+		u.fail(w, r, err)
+		return nil, 0
+	case field == "":
+		return &page{Err: msg}, status
+	}
+	fields[field] = msg
+	return &page{Err: T(langOf(r), "form.fix_errors"), Fields: fields}, http.StatusUnprocessableEntity
+}
+
 // staticFiles serves the embedded static files with long cache lifetimes; their URLs
 // carry a content hash, so a new build busts the cache.
 type staticFiles struct {

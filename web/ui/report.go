@@ -79,16 +79,10 @@ func (u *UI) reportSubmit(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, "/report/done?"+q.Encode())
 			return
 		}
-		field, msg, status := formError(err)
-		if status >= 500 {
-			u.fail(w, r, err)
-			return
+		if pg, status := u.reportFault(w, r, err, fields); pg != nil {
+			u.showReport(w, r, status, f, photos, pg)
 		}
-		if field == "" {
-			u.showReport(w, r, status, f, photos, &page{Err: msg})
-			return
-		}
-		fields[field] = msg
+		return
 	}
 	u.showReport(w, r, http.StatusUnprocessableEntity, f, photos, &page{Err: T(lang, "form.fix_errors"), Fields: fields})
 }
