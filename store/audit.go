@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -96,9 +95,8 @@ func (tx *Tx) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, int, e
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	var total int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM audit_log`+where+` LIMIT ?) AS capped`,
-		append(slices.Clone(args), CountCap+1)...).Scan(&total); err != nil {
+	total, err := tx.countUpTo(ctx, `audit_log`+where, args, CountCap+1)
+	if err != nil {
 		return nil, 0, fmt.Errorf("store: count audit entries: %w", err)
 	}
 	limit := f.Limit

@@ -480,6 +480,15 @@ func (tx *Tx) where(f CaseFilter, skipStatus, skipOverdue bool, extra ...string)
 // every page cost more than reading the page (docs/benchmarks.md).
 const CountCap = 2000
 
+// countUpTo counts the rows of `SELECT 1 FROM from` (from with its WHERE, args its
+// arguments) up to most: a total that stops early on a table that only grows.
+func (tx *Tx) countUpTo(ctx context.Context, from string, args []any, most int) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` LIMIT ?) AS capped`,
+		append(slices.Clone(args), most)...).Scan(&n)
+	return n, err
+}
+
 // ListCases returns one page of the cases f selects, and how many it selects in all,
 // up to CountCap+1 (see CountCap).
 func (tx *Tx) ListCases(ctx context.Context, f CaseFilter) ([]gridloop.Case, int, error) {

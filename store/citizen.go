@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -528,9 +527,9 @@ const UnreadCap = 999
 // Inbox returns the newest in-app messages of a recipient and how many are unread,
 // counted up to UnreadCap+1.
 func (tx *Tx) Inbox(ctx context.Context, kind string, id int64, limit int) ([]Notification, int, error) {
-	var unread int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications WHERE recipient_kind = ? AND recipient_id = ?
-		AND channel = 'inapp' AND read_at IS NULL LIMIT ?) AS capped`, kind, id, UnreadCap+1).Scan(&unread); err != nil {
+	unread, err := tx.countUpTo(ctx, `notifications WHERE recipient_kind = ? AND recipient_id = ? AND channel = 'inapp' AND read_at IS NULL`,
+		[]any{kind, id}, UnreadCap+1)
+	if err != nil {
 		return nil, 0, fmt.Errorf("store: inbox: %w", err)
 	}
 	out, err := tx.notifications(ctx, `SELECT `+notificationColumns+notificationFrom+`
@@ -584,9 +583,8 @@ func (tx *Tx) NotificationLog(ctx context.Context, f NotificationFilter) ([]Noti
 	if len(conds) > 0 {
 		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
-	var total int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications n`+where+` LIMIT ?) AS capped`,
-		append(slices.Clone(args), CountCap+1)...).Scan(&total); err != nil {
+	total, err := tx.countUpTo(ctx, `notifications n`+where, args, CountCap+1)
+	if err != nil {
 		return nil, 0, fmt.Errorf("store: notification log: %w", err)
 	}
 	limit := f.Limit
