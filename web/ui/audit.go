@@ -87,14 +87,12 @@ func (u *UI) adminAudit(w http.ResponseWriter, r *http.Request, p *service.Princ
 		return
 	}
 	u.renderPage(w, r, http.StatusOK, "admin_audit", &page{Title: T(langOf(r), "audit.title"),
-		Data: auditData{Items: items, Total: min(total, store.CountCap), Capped: total > store.CountCap, Filter: f,
-			Next: f.Offset + len(items)}})
+		Data: auditData{Items: items, Total: total, Filter: f, Next: f.Offset + len(items)}})
 }
 
 type auditData struct {
 	Items  []store.AuditEntry
-	Total  int  // counted up to store.CountCap
-	Capped bool // there are more than Total
+	Total  int // up to store.CountCap+1: "more than store.CountCap"
 	Filter store.AuditFilter
 	Next   int // the offset of the next page
 }
@@ -102,8 +100,11 @@ type auditData struct {
 // More reports whether there is a next page: past the counted total, while pages come
 // back full.
 func (d auditData) More() bool {
-	if d.Capped {
+	if d.Total > store.CountCap {
 		return len(d.Items) == d.Filter.Limit
 	}
 	return d.Next < d.Total
 }
+
+// TotalText is the total as shown: "2000+" past store.CountCap.
+func (d auditData) TotalText() string { return countText(d.Total) }
