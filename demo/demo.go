@@ -1,10 +1,12 @@
 // Package demo fills a new store with a demo city: departments, the default categories,
 // one account per role and a few hundred cases spread over every state of the loop, each
-// driven through the real workflow so that its history is genuine.
+// driven through the real workflow so that its history is genuine, side by side on one
+// simulated clock (timeline.go) so that the store holds them in time order.
 package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -97,15 +99,28 @@ func Seed(ctx context.Context, svc *service.Service, opt Options) error {
 	realNow := svc.Now
 	defer func() { svc.Now = realNow }()
 	sim := &simulation{svc: svc, users: users, depts: depts, places: pl, rng: rand.New(rand.NewPCG(opt.Seed, 7)), now: realNow()}
+	sim.tl = newTimeline(svc)
+	var failed error
+	done := 0
 	for i := range opt.Cases {
-		if err := sim.oneCase(ctx, i); err != nil {
-			return fmt.Errorf("demo case %d: %w", i, err)
-		}
-		if opt.Progress != nil {
-			opt.Progress(i+1, opt.Cases)
-		}
+		target, at := sim.plan()
+		sim.tl.start(at, func(wake chan struct{}) {
+			err := sim.oneCase(ctx, target, at, wake)
+			if err != nil && !errors.Is(err, errAborted) && failed == nil {
+				failed = fmt.Errorf("demo case %d: %w", i, err)
+				sim.tl.aborted = true
+			}
+			done++
+			if opt.Progress != nil {
+				opt.Progress(done, opt.Cases)
+			}
+		})
 	}
+	sim.tl.run()
 	svc.Now = realNow
+	if failed != nil {
+		return failed
+	}
 	if _, err := svc.FlagOverdue(ctx); err != nil {
 		return err
 	}

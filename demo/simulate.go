@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	gl "github.com/gridloop/gridloop"
@@ -20,8 +21,15 @@ type simulation struct {
 	places *places
 	rng    *rand.Rand
 	now    time.Time // the real now: simulated time never passes it
-	clock  time.Time
-	open   []string // codes of open reported cases, for merges
+	tl     *timeline
+	open   []string // codes of the cases open at the simulated time, for merges
+}
+
+// closeCase takes code off the open cases.
+func (s *simulation) closeCase(code string) {
+	if i := slices.Index(s.open, code); i >= 0 {
+		s.open = slices.Delete(s.open, i, i+1)
+	}
 }
 
 // outcomes are where demo cases end up, with weights: every state of the loop is present.
@@ -49,30 +57,42 @@ func (s *simulation) pickOutcome() gl.Status {
 	return gl.StatusClosed
 }
 
-// step moves the simulated clock on by a plausible pause, never past the real now.
-func (s *simulation) step(minMinutes, maxMinutes int) {
-	d := time.Duration(minMinutes+s.rng.IntN(maxMinutes-minMinutes+1)) * time.Minute
-	if limit := s.now.Add(-time.Minute); s.clock.Add(d).After(limit) {
-		// Close to the real now: take a share of what is left, so steps stay in order.
-		d = limit.Sub(s.clock) / 4
+// plan draws a case's outcome and the time of its report: recent states start
+// recently; closed cases spread over the last four weeks.
+func (s *simulation) plan() (gl.Status, time.Time) {
+	target := s.pickOutcome()
+	back := time.Duration(1+s.rng.IntN(24*26)) * time.Hour
+	if !target.Final() {
+		back = time.Duration(10+s.rng.IntN(60*48)) * time.Minute
 	}
-	s.clock = s.clock.Add(d)
+	return target, s.now.Add(-back)
 }
 
-func (s *simulation) oneCase(ctx context.Context, i int) error {
-	target := s.pickOutcome()
+// step moves the case's clock on by a plausible pause, never past the real now, and
+// lets the cases due before then run. It reports whether the demo goes on.
+func (c *caseRun) step(minMinutes, maxMinutes int) bool {
+	s := c.sim
+	d := time.Duration(minMinutes+s.rng.IntN(maxMinutes-minMinutes+1)) * time.Minute
+	if limit := s.now.Add(-time.Minute); c.clock.Add(d).After(limit) {
+		// Close to the real now: take a share of what is left, so steps stay in order.
+		d = limit.Sub(c.clock) / 4
+	}
+	c.clock = c.clock.Add(d)
+	if !s.tl.wait(c.clock, c.wake) {
+		c.err = errAborted
+		return false
+	}
+	return true
+}
+
+// oneCase reports a case at the simulated time at (the service's clock is there) and
+// drives it to target, waking on wake after each step.
+func (s *simulation) oneCase(ctx context.Context, target gl.Status, at time.Time, wake chan struct{}) error {
 	cats, err := s.svc.Categories(ctx)
 	if err != nil {
 		return err
 	}
 	cat := cats[s.rng.IntN(len(cats))]
-	// Recent states start recently; closed cases spread over the last four weeks.
-	back := time.Duration(1+s.rng.IntN(24*26)) * time.Hour
-	if !target.Final() {
-		back = time.Duration(10+s.rng.IntN(60*48)) * time.Minute
-	}
-	s.clock = s.now.Add(-back)
-	s.svc.Now = func() time.Time { return s.clock }
 
 	channel := []gl.Channel{gl.ChannelWeb, gl.ChannelHotline, gl.ChannelHotline, gl.ChannelApp, gl.ChannelPatrol}[s.rng.IntN(5)]
 	// A call is recorded by an operator; a web or app report is the citizen's own; a
@@ -103,7 +123,8 @@ func (s *simulation) oneCase(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	c := &caseRun{sim: s, code: res.Case.Code, token: res.TrackingToken, cat: cat, ctx: ctx}
+	s.open = append(s.open, res.Case.Code)
+	c := &caseRun{sim: s, code: res.Case.Code, token: res.TrackingToken, cat: cat, ctx: ctx, clock: at, wake: wake}
 	return c.drive(target, channel)
 }
 
@@ -117,6 +138,8 @@ type caseRun struct {
 	dept  int64
 	last  *service.ActResult
 	err   error
+	clock time.Time     // the case's simulated time
+	wake  chan struct{} // its goroutine's wake-ups on the timeline
 }
 
 func (c *caseRun) do(role gl.Role, in workflow.Input) {
@@ -124,22 +147,35 @@ func (c *caseRun) do(role gl.Role, in workflow.Input) {
 }
 
 func (c *caseRun) as(p *service.Principal, in workflow.Input) {
-	if c.err != nil {
+	if c.err != nil || !c.step(5, 150) {
 		return
 	}
-	c.sim.step(5, 150)
 	c.last, c.err = c.sim.svc.Act(c.ctx, p, c.code, in, nil)
 	if c.err != nil {
 		c.err = fmt.Errorf("%s: %w", in.Action, c.err)
+		return
+	}
+	c.track(c.last)
+}
+
+// track keeps the simulation's open cases up to date with the case's new state.
+func (c *caseRun) track(r *service.ActResult) {
+	c.sim.closeCase(c.code)
+	if r.Case.Status.Open() && r.Case.Status != gl.StatusMerged {
+		c.sim.open = append(c.sim.open, c.code)
 	}
 }
 
 func (c *caseRun) asReporter(in workflow.Input) {
-	if c.err != nil {
+	if c.err != nil || !c.step(30, 600) {
 		return
 	}
-	c.sim.step(30, 600)
-	_, c.err = c.sim.svc.ActAsReporter(c.ctx, c.token, in)
+	r, err := c.sim.svc.ActAsReporter(c.ctx, c.token, in)
+	if err != nil {
+		c.err = fmt.Errorf("%s: %w", in.Action, err)
+		return
+	}
+	c.track(r)
 }
 
 func (c *caseRun) handler() *service.Principal { return c.sim.users.handlers[c.dept] }
@@ -152,17 +188,24 @@ func (c *caseRun) drive(target gl.Status, channel gl.Channel) error {
 	rng := s.rng
 	switch target {
 	case gl.StatusReported:
-		s.open = append(s.open, c.code)
 		return nil
 	case gl.StatusWithdrawn:
 		c.asReporter(workflow.Input{Action: gl.ActionWithdraw})
 		return c.err
 	case gl.StatusMerged:
-		if len(s.open) == 0 {
-			break
+		if !c.step(5, 150) {
+			return c.err
 		}
-		c.do(gl.RoleOperator, workflow.Input{Action: gl.ActionMerge, ParentCode: s.open[rng.IntN(len(s.open))], Note: "与已受理案件为同一问题"})
-		return c.err
+		s.closeCase(c.code) // not merged into itself
+		if len(s.open) == 0 {
+			break // nothing open to be a duplicate of: handled as a case of its own
+		}
+		parent := s.open[rng.IntN(len(s.open))]
+		if _, err := s.svc.Act(c.ctx, s.users.byRole[gl.RoleOperator], c.code,
+			workflow.Input{Action: gl.ActionMerge, ParentCode: parent, Note: "与已受理案件为同一问题"}, nil); err != nil {
+			return fmt.Errorf("merge into %s: %w", parent, err)
+		}
+		return nil
 	}
 	if channel != gl.ChannelPatrol && rng.IntN(2) == 0 {
 		c.do(gl.RoleOperator, workflow.Input{Action: gl.ActionSendVerify})
