@@ -765,3 +765,68 @@ func TestPublicBoard(t *testing.T) {
 		}
 	})
 }
+
+// TestSignClearsReminder: signing a case marks read the "please sign" messages it
+// answered, for the signing department's handlers only; a handler over a co-handler
+// still to sign keeps theirs until that one signs too, and other messages stay unread.
+func TestSignClearsReminder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		c := newCitizenCity(t, b)
+		both := &gl.User{Name: "handler_ab", DisplayName: "handler_ab", Roles: []gl.Role{gl.RoleHandler}, DeptScope: []int64{c.dept["A"], c.dept["B"]}}
+		if err := c.svc.AddUser(ctx, both, "a-long-test-password"); err != nil {
+			t.Fatal(err)
+		}
+		c.users["handler_ab"] = c.svc.NewPrincipal(both)
+		unread := func(user string) map[string]int {
+			t.Helper()
+			in, err := c.svc.StaffInbox(ctx, c.users[user], 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]int{}
+			for _, e := range in.Items {
+				if !e.Read {
+					out[e.CaseCode+" "+e.Template]++
+				}
+			}
+			return out
+		}
+		code := c.report(lampText, "C0104", lat, lng, "").Case.Code
+		other := c.report("垃圾桶满溢", "C0104", lat, lng, "").Case.Code
+		c.act("shift_lead", code, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("dispatcher", code, workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["A"], CoDeptIDs: []int64{c.dept["B"]}})
+		c.act("shift_lead", other, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("dispatcher", other, workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["A"]})
+		reminder := code + " " + service.TplDispatched
+		for _, u := range []string{"handler_a", "handler_b"} {
+			if got := unread(u); got[reminder] != 1 {
+				t.Fatalf("%s before signing: %v", u, got)
+			}
+		}
+		if got := unread("handler_ab"); got[reminder] != 2 {
+			t.Fatalf("handler_ab before signing: %v", got)
+		}
+
+		c.act("handler_a", code, workflow.Input{Action: gl.ActionSign})
+		if got := unread("handler_a"); got[reminder] != 0 || got[other+" "+service.TplDispatched] != 1 {
+			t.Errorf("handler_a after A signed: %v", got)
+		}
+		if got := unread("handler_b"); got[reminder] != 1 {
+			t.Errorf("handler_b after A signed: %v", got)
+		}
+		if got := unread("handler_ab"); got[reminder] != 2 {
+			t.Errorf("handler_ab after A signed, B still to sign: %v", got)
+		}
+
+		c.act("handler_b", code, workflow.Input{Action: gl.ActionSign})
+		for _, u := range []string{"handler_a", "handler_b", "handler_ab"} {
+			if got := unread(u); got[reminder] != 0 {
+				t.Errorf("%s after both signed: %v", u, got)
+			}
+		}
+		if got := unread("handler_ab"); got[other+" "+service.TplDispatched] != 1 {
+			t.Errorf("handler_ab lost the other case's reminder: %v", got)
+		}
+	})
+}

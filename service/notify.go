@@ -143,6 +143,10 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 		for _, d := range depts {
 			add(message{TplDispatched, "新派遣案件", fmt.Sprintf("案件 %s（%s）已派遣到%s，请及时签收。", code, s.catName(ctx, tx, after.CategoryCode), s.deptNames([]int64{d})), s.staffLink(code)}, staff.handlersOf(s, d), true)
 		}
+	case ev.Action == gl.ActionSign:
+		if err := s.clearSignReminders(ctx, tx, after, ev); err != nil {
+			return err
+		}
 	case ev.Action == gl.ActionFlagOverdue:
 		staff, err := s.staffDirectory(ctx, tx)
 		if err != nil {
@@ -162,6 +166,37 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 		return nil
 	}
 	return tx.InsertNotifications(ctx, rows)
+}
+
+// clearSignReminders marks read the "please sign" messages (TplDispatched) of the case
+// that the signing department's handlers got, once the sign has done what they asked:
+// a handler's unread count is then what still waits for them. A handler who still has
+// a department of theirs to sign for on the case (a co-handler, a bureau over both)
+// keeps the message.
+func (s *Service) clearSignReminders(ctx context.Context, tx *store.Tx, after *gl.Case, ev *gl.Event) error {
+	staff, err := s.staffDirectory(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var waiting []int64
+	for _, a := range after.Assignments {
+		if a.State == gl.AssignmentDispatched {
+			waiting = append(waiting, a.DeptID)
+		}
+	}
+	still := map[int64]bool{}
+	if len(waiting) > 0 {
+		for _, r := range staff.handlersOf(s, waiting...) {
+			still[r.id] = true
+		}
+	}
+	var ids []int64
+	for _, r := range staff.handlersOf(s, ev.DeptID) {
+		if !still[r.id] {
+			ids = append(ids, r.id)
+		}
+	}
+	return tx.MarkCaseMessagesRead(ctx, after.ID, TplDispatched, store.RecipientUser, ids, ev.At)
 }
 
 func reopenBy(ev *gl.Event) string {

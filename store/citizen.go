@@ -544,6 +544,21 @@ func (tx *Tx) MarkRead(ctx context.Context, kind string, id, upTo int64, at time
 	return wrap(err, "mark notifications read", "")
 }
 
+// MarkCaseMessagesRead marks as read, at at, the unread in-app messages of template about
+// caseID sent to the recipients of kind with the given ids: reminders whose ask is done.
+func (tx *Tx) MarkCaseMessagesRead(ctx context.Context, caseID int64, template, kind string, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{tx.timeArg(at), caseID, template, kind}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := tx.exec(ctx, `UPDATE notifications SET read_at = ? WHERE case_id = ? AND channel = 'inapp' AND template = ?
+		AND recipient_kind = ? AND read_at IS NULL AND recipient_id IN (`+placeholders(len(ids))+`)`, args...)
+	return wrap(err, "mark a case's messages read", "")
+}
+
 // NotificationFilter selects rows of the message log.
 type NotificationFilter struct {
 	CaseID        int64
