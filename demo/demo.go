@@ -35,6 +35,9 @@ var Accounts = []struct {
 
 const seededKey = "demo_seeded_at"
 
+// overdueTick is how often the simulated deadline clock looks for overdue cases.
+const overdueTick = time.Hour
+
 // Seeded reports whether the store already holds the demo city.
 func Seeded(ctx context.Context, db *store.DB) (bool, error) {
 	var ok bool
@@ -101,14 +104,22 @@ func Seed(ctx context.Context, svc *service.Service, opt Options) error {
 	sim := &simulation{svc: svc, users: users, depts: depts, places: pl, rng: rand.New(rand.NewPCG(opt.Seed, 7)), now: realNow()}
 	sim.tl = newTimeline(svc)
 	var failed error
+	fail := func(err error) {
+		if failed == nil {
+			failed = err
+			sim.tl.aborted = true
+		}
+	}
 	done := 0
+	first := sim.now
 	for i := range opt.Cases {
 		target, at := sim.plan()
+		if at.Before(first) {
+			first = at
+		}
 		sim.tl.start(at, func(wake chan struct{}) {
-			err := sim.oneCase(ctx, target, at, wake)
-			if err != nil && !errors.Is(err, errAborted) && failed == nil {
-				failed = fmt.Errorf("demo case %d: %w", i, err)
-				sim.tl.aborted = true
+			if err := sim.oneCase(ctx, target, at, wake); err != nil && !errors.Is(err, errAborted) {
+				fail(fmt.Errorf("demo case %d: %w", i, err))
 			}
 			done++
 			if opt.Progress != nil {
@@ -116,6 +127,19 @@ func Seed(ctx context.Context, svc *service.Service, opt Options) error {
 			}
 		})
 	}
+	// The deadline clock, as serve's job runs it: a case is flagged overdue about when
+	// it is, not all cases together when the seeding ends.
+	sim.tl.start(first, func(wake chan struct{}) {
+		for at := first; ; {
+			if _, err := svc.FlagOverdue(ctx); err != nil {
+				fail(fmt.Errorf("demo deadline clock: %w", err))
+				return
+			}
+			if at = at.Add(overdueTick); at.After(sim.now) || !sim.tl.wait(at, wake) {
+				return
+			}
+		}
+	})
 	sim.tl.run()
 	svc.Now = realNow
 	if failed != nil {

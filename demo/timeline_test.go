@@ -78,6 +78,22 @@ func TestSeedInTimeOrder(t *testing.T) {
 					events[i].ID, events[i].Action, events[i].At, events[i-1].ID, events[i-1].Action, events[i-1].At)
 			}
 		}
+		// The deadline clock ran on the simulated clock too: cases went overdue over the
+		// weeks, not all when the seeding ended.
+		early, late := 0, 0
+		for _, e := range events {
+			if e.Action == gl.ActionFlagOverdue {
+				if e.At.Before(before.Add(-24 * time.Hour)) {
+					early++
+				} else {
+					late++
+				}
+			}
+		}
+		t.Logf("flag_overdue: %d more than a day before the seeding, %d since", early, late)
+		if early == 0 {
+			t.Errorf("no case was flagged overdue before the last day (%d since)", late)
+		}
 		if last := events[len(events)-1].At; last.After(time.Now()) {
 			t.Errorf("the last event is in the future: %v", last)
 		}
