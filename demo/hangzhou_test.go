@@ -9,7 +9,6 @@ import (
 	"github.com/gridloop/gridloop/demo"
 	"github.com/gridloop/gridloop/internal/dbtest"
 	"github.com/gridloop/gridloop/service"
-	"github.com/gridloop/gridloop/store"
 )
 
 // TestHangzhouDemoCity imports the shared Hangzhou data into a fresh store and reports
@@ -22,18 +21,7 @@ func TestHangzhouDemoCity(t *testing.T) {
 	}
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
-		db, err := store.Open(ctx, b.DSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		svc, err := service.New(ctx, db, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, svc := newService(t, b)
 		if err := demo.Seed(ctx, svc, demo.Options{Cases: 30, Seed: 1, DataDir: dir}); err != nil {
 			t.Fatal(err)
 		}

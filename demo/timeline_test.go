@@ -19,26 +19,16 @@ import (
 func TestSeedInTimeOrder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
-		db, err := store.Open(ctx, b.DSN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		svc, err := service.New(ctx, db, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		db, svc := newService(t, b)
 		before := time.Now()
 		progress := 0
-		if err := demo.Seed(ctx, svc, demo.Options{Cases: 80, Seed: 3, Progress: func(done, total int) {
+		err := demo.Seed(ctx, svc, demo.Options{Cases: 80, Seed: 3, Progress: func(done, total int) {
 			if done != progress+1 || total != 80 {
 				t.Errorf("progress %d/%d after %d", done, total, progress)
 			}
 			progress = done
-		}}); err != nil {
+		}})
+		if err != nil {
 			t.Fatal(err)
 		}
 		if progress != 80 {
@@ -132,4 +122,23 @@ func TestSeedInTimeOrder(t *testing.T) {
 			t.Errorf("%d cases in %d states (%v): want 80 over most of the loop", len(codes), len(statuses), statuses)
 		}
 	})
+}
+
+// newService opens a migrated store on b and a service over it.
+func newService(t *testing.T, b dbtest.Backend) (*store.DB, *service.Service) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, b.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, svc
 }
