@@ -17,6 +17,7 @@ import (
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/store"
 	"github.com/gridloop/gridloop/workflow"
+	"github.com/gridloop/gridloop/worktime"
 )
 
 // citizenCity is a small city for the tests of issue #9: the default categories (C05
@@ -827,6 +828,80 @@ func TestSignClearsReminder(t *testing.T) {
 		}
 		if got := unread("handler_ab"); got[other+" "+service.TplDispatched] != 1 {
 			t.Errorf("handler_ab lost the other case's reminder: %v", got)
+		}
+	})
+}
+
+// TestRequestMessages: a department's request (extension, suspension, return) tells the
+// dispatchers in scope, with the reason; the decision tells the department's handlers
+// (an extension with the new deadline, a refusal with its reason) and marks the
+// dispatchers' request message read.
+func TestRequestMessages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		c := newCitizenCity(t, b)
+		inbox := func(user string) []service.InboxEntry {
+			t.Helper()
+			in, err := c.svc.StaffInbox(ctx, c.users[user], 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in.Items
+		}
+		find := func(items []service.InboxEntry, tpl, code string) *service.InboxEntry {
+			for i := range items {
+				if items[i].Template == tpl && items[i].CaseCode == code {
+					return &items[i]
+				}
+			}
+			return nil
+		}
+		code := c.report(lampText, "C0104", lat, lng, "").Case.Code
+		c.act("shift_lead", code, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("dispatcher", code, workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["A"]})
+		signed := c.act("handler_a", code, workflow.Input{Action: gl.ActionSign})
+		unit := worktime.Day
+		if signed.Case.DueWorking {
+			unit = worktime.WorkDay
+		}
+		c.act("handler_a", code, workflow.Input{Action: gl.ActionRequestExtension, Note: "需协调供电公司停电检修", Limit: &worktime.Limit{Value: 2, Unit: unit}})
+		req := find(inbox("dispatcher"), service.TplRequest, code)
+		if req == nil || req.Read || !strings.Contains(req.Body, "需协调供电公司停电检修") || !strings.Contains(req.Body, "部门A申请延期（延长 2 ") ||
+			req.Subject != "待审批：延期申请" || req.Link != "https://city.example/cases/"+code {
+			t.Fatalf("dispatcher's request message: %+v", req)
+		}
+		if find(inbox("handler_b"), service.TplRequest, code) != nil || find(inbox("supervisor"), service.TplRequest, code) != nil {
+			t.Error("the request went beyond the dispatchers")
+		}
+		approved := c.act("dispatcher", code, workflow.Input{Action: gl.ActionApprove})
+		if req := find(inbox("dispatcher"), service.TplRequest, code); req == nil || !req.Read {
+			t.Errorf("the request message stays unread after the approval: %+v", req)
+		}
+		due := approved.Case.Due.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+		if got := find(inbox("handler_a"), service.TplRequestDecided, code); got == nil || got.Read ||
+			got.Subject != "延期申请已批准" || !strings.Contains(got.Body, "处置时限延至 "+due) {
+			t.Fatalf("handler_a's answer: %+v (due %s)", got, due)
+		}
+		if find(inbox("handler_b"), service.TplRequestDecided, code) != nil {
+			t.Error("handler_b was told of A's extension")
+		}
+
+		c.act("handler_a", code, workflow.Input{Action: gl.ActionRequestSuspension, Note: "涉及产权纠纷"})
+		c.act("dispatcher", code, workflow.Input{Action: gl.ActionDeny, Note: "产权不影响路灯维修"})
+		var denied *service.InboxEntry
+		for _, e := range inbox("handler_a") {
+			if e.Template == service.TplRequestDecided && e.Subject == "挂账申请未获批准" {
+				denied = &e
+				break
+			}
+		}
+		if denied == nil || !strings.Contains(denied.Body, "产权不影响路灯维修") {
+			t.Fatalf("handler_a's refusal: %+v", inbox("handler_a"))
+		}
+		for _, e := range inbox("dispatcher") {
+			if e.Template == service.TplRequest && !e.Read {
+				t.Errorf("a decided request is still unread: %+v", e)
+			}
 		}
 	})
 }

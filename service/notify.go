@@ -60,7 +60,14 @@ const (
 	TplDispatched       = "dispatched"
 	TplOverdue          = "overdue"
 	TplUrged            = "urged"
+	TplRequest          = "request"         // a department asks to return, extend or suspend
+	TplRequestDecided   = "request_decided" // the dispatcher's answer to it
 )
+
+// requestNames are the requests' names in messages.
+var requestNames = map[gl.RequestKind]string{
+	gl.RequestReturn: "退回", gl.RequestExtension: "延期", gl.RequestSuspension: "挂账",
+}
 
 // message is one message before it is fanned out to recipients and channels.
 type message struct {
@@ -145,6 +152,41 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 		}
 	case ev.Action == gl.ActionSign:
 		if err := s.clearSignReminders(ctx, tx, after, ev); err != nil {
+			return err
+		}
+	case after.Pending != nil && (before == nil || before.Pending == nil):
+		staff, err := s.staffDirectory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		req := after.Pending
+		what := requestNames[req.Kind]
+		if req.Limit != nil {
+			what += fmt.Sprintf("（延长 %s）", req.Limit)
+		}
+		add(message{TplRequest, "待审批：" + requestNames[req.Kind] + "申请", fmt.Sprintf("案件 %s（%s）%s申请%s：「%s」，请审批。",
+			code, s.catName(ctx, tx, after.CategoryCode), s.deptNames([]int64{req.DeptID}), what, req.Reason), s.staffLink(code)}, staff.dispatchersOf(s, after), true)
+	case (ev.Action == gl.ActionApprove || ev.Action == gl.ActionDeny) && before != nil && before.Pending != nil:
+		staff, err := s.staffDirectory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		req := before.Pending
+		name := requestNames[req.Kind]
+		m := message{TplRequestDecided, name + "申请已批准", fmt.Sprintf("案件 %s 的%s申请已批准。", code, name), s.staffLink(code)}
+		switch {
+		case ev.Action == gl.ActionDeny:
+			m.subject, m.body = name+"申请未获批准", fmt.Sprintf("案件 %s 的%s申请未获批准：%s。请继续办理。", code, name, ev.Note)
+		case req.Kind == gl.RequestExtension && after.Due != nil:
+			m.body = fmt.Sprintf("案件 %s 的延期申请已批准，处置时限延至 %s。", code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04"))
+		}
+		add(m, staff.handlersOf(s, req.DeptID), true)
+		// Every dispatcher was asked; one has answered for all.
+		var ids []int64
+		for _, r := range staff.dispatchersOf(s, after) {
+			ids = append(ids, r.id)
+		}
+		if err := tx.MarkCaseMessagesRead(ctx, after.ID, TplRequest, store.RecipientUser, ids, ev.At); err != nil {
 			return err
 		}
 	case ev.Action == gl.ActionFlagOverdue:
@@ -414,12 +456,22 @@ func (d *staffDir) handlersOf(s *Service, depts ...int64) []recipient {
 	return out
 }
 
+// dispatchersOf are the enabled dispatchers whose scope holds c.
+func (d *staffDir) dispatchersOf(s *Service, c *gl.Case) []recipient {
+	return d.inScope(s, c, gl.RoleDispatcher)
+}
+
 // supervisorsOf are the enabled supervisors whose scope holds c.
 func (d *staffDir) supervisorsOf(s *Service, c *gl.Case) []recipient {
+	return d.inScope(s, c, gl.RoleSupervisor)
+}
+
+// inScope are the enabled users with role whose scope holds c.
+func (d *staffDir) inScope(s *Service, c *gl.Case, role gl.Role) []recipient {
 	var out []recipient
 	for i := range d.users {
 		u := &d.users[i]
-		if u.Disabled || !u.HasRole(gl.RoleSupervisor) {
+		if u.Disabled || !u.HasRole(role) {
 			continue
 		}
 		if s.NewPrincipal(u).canSee(c) {
