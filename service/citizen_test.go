@@ -898,6 +898,24 @@ func TestRequestMessages(t *testing.T) {
 		if denied == nil || !strings.Contains(denied.Body, "产权不影响路灯维修") {
 			t.Fatalf("handler_a's refusal: %+v", inbox("handler_a"))
 		}
+		// A return, approved: the department is told, and its "please sign" is void.
+		wrong := c.report("井盖缺失", "C0104", lat, lng, "").Case.Code
+		c.act("shift_lead", wrong, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("dispatcher", wrong, workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["B"]})
+		if got := find(inbox("handler_b"), service.TplDispatched, wrong); got == nil || got.Read {
+			t.Fatalf("handler_b's reminder before the return: %+v", got)
+		}
+		c.act("handler_b", wrong, workflow.Input{Action: gl.ActionRequestReturn, Note: "不属于本单位职责范围"})
+		if got := find(inbox("dispatcher"), service.TplRequest, wrong); got == nil || got.Subject != "待审批：退回申请" {
+			t.Fatalf("dispatcher's return request: %+v", got)
+		}
+		c.act("dispatcher", wrong, workflow.Input{Action: gl.ActionApprove})
+		if got := find(inbox("handler_b"), service.TplRequestDecided, wrong); got == nil || got.Subject != "退回申请已批准" {
+			t.Errorf("handler_b's answer: %+v", got)
+		}
+		if got := find(inbox("handler_b"), service.TplDispatched, wrong); got == nil || !got.Read {
+			t.Errorf("handler_b's reminder after the return: %+v", got)
+		}
 		for _, e := range inbox("dispatcher") {
 			if e.Template == service.TplRequest && !e.Read {
 				t.Errorf("a decided request is still unread: %+v", e)

@@ -180,7 +180,18 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 		case req.Kind == gl.RequestExtension && after.Due != nil:
 			m.body = fmt.Sprintf("案件 %s 的延期申请已批准，处置时限延至 %s。", code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04"))
 		}
-		add(m, staff.handlersOf(s, req.DeptID), true)
+		handlers := staff.handlersOf(s, req.DeptID)
+		add(m, handlers, true)
+		if req.Kind == gl.RequestReturn && ev.Action == gl.ActionApprove {
+			// The case has left the department: its "please sign" is void.
+			var ids []int64
+			for _, r := range handlers {
+				ids = append(ids, r.id)
+			}
+			if err := tx.MarkCaseMessagesRead(ctx, after.ID, TplDispatched, store.RecipientUser, ids, ev.At); err != nil {
+				return err
+			}
+		}
 		// Every dispatcher was asked; one has answered for all.
 		var ids []int64
 		for _, r := range staff.dispatchersOf(s, after) {
