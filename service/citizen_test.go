@@ -887,7 +887,7 @@ func TestRequestMessages(t *testing.T) {
 		}
 
 		c.act("handler_a", code, workflow.Input{Action: gl.ActionRequestSuspension, Note: "涉及产权纠纷"})
-		c.act("dispatcher", code, workflow.Input{Action: gl.ActionDeny, Note: "产权不影响路灯维修"})
+		c.act("dispatcher", code, workflow.Input{Action: gl.ActionDeny, Note: "产权不影响路灯维修。"})
 		var denied *service.InboxEntry
 		for _, e := range inbox("handler_a") {
 			if e.Template == service.TplRequestDecided && e.Subject == "挂账申请未获批准" {
@@ -895,7 +895,7 @@ func TestRequestMessages(t *testing.T) {
 				break
 			}
 		}
-		if denied == nil || !strings.Contains(denied.Body, "产权不影响路灯维修") {
+		if denied == nil || !strings.Contains(denied.Body, "未获批准：产权不影响路灯维修。请继续办理。") {
 			t.Fatalf("handler_a's refusal: %+v", inbox("handler_a"))
 		}
 		// A return, approved: the department is told, and its "please sign" is void.

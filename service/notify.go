@@ -64,11 +64,6 @@ const (
 	TplRequestDecided   = "request_decided" // the dispatcher's answer to it
 )
 
-// requestNames are the requests' names in messages.
-var requestNames = map[gl.RequestKind]string{
-	gl.RequestReturn: "退回", gl.RequestExtension: "延期", gl.RequestSuspension: "挂账",
-}
-
 // message is one message before it is fanned out to recipients and channels.
 type message struct {
 	template, subject, body, link string
@@ -155,49 +150,11 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 			return err
 		}
 	case after.Pending != nil && (before == nil || before.Pending == nil):
-		staff, err := s.staffDirectory(ctx, tx)
-		if err != nil {
+		if err := s.requestMessage(ctx, tx, after, add); err != nil {
 			return err
 		}
-		req := after.Pending
-		what := requestNames[req.Kind]
-		if req.Limit != nil {
-			what += fmt.Sprintf("（延长 %s）", req.Limit)
-		}
-		add(message{TplRequest, "待审批：" + requestNames[req.Kind] + "申请", fmt.Sprintf("案件 %s（%s）%s申请%s：「%s」，请审批。",
-			code, s.catName(ctx, tx, after.CategoryCode), s.deptNames([]int64{req.DeptID}), what, req.Reason), s.staffLink(code)}, staff.dispatchersOf(s, after), true)
 	case (ev.Action == gl.ActionApprove || ev.Action == gl.ActionDeny) && before != nil && before.Pending != nil:
-		staff, err := s.staffDirectory(ctx, tx)
-		if err != nil {
-			return err
-		}
-		req := before.Pending
-		name := requestNames[req.Kind]
-		m := message{TplRequestDecided, name + "申请已批准", fmt.Sprintf("案件 %s 的%s申请已批准。", code, name), s.staffLink(code)}
-		switch {
-		case ev.Action == gl.ActionDeny:
-			m.subject, m.body = name+"申请未获批准", fmt.Sprintf("案件 %s 的%s申请未获批准：%s。请继续办理。", code, name, ev.Note)
-		case req.Kind == gl.RequestExtension && after.Due != nil:
-			m.body = fmt.Sprintf("案件 %s 的延期申请已批准，处置时限延至 %s。", code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04"))
-		}
-		handlers := staff.handlersOf(s, req.DeptID)
-		add(m, handlers, true)
-		if req.Kind == gl.RequestReturn && ev.Action == gl.ActionApprove {
-			// The case has left the department: its "please sign" is void.
-			var ids []int64
-			for _, r := range handlers {
-				ids = append(ids, r.id)
-			}
-			if err := tx.MarkCaseMessagesRead(ctx, after.ID, TplDispatched, store.RecipientUser, ids, ev.At); err != nil {
-				return err
-			}
-		}
-		// Every dispatcher was asked; one has answered for all.
-		var ids []int64
-		for _, r := range staff.dispatchersOf(s, after) {
-			ids = append(ids, r.id)
-		}
-		if err := tx.MarkCaseMessagesRead(ctx, after.ID, TplRequest, store.RecipientUser, ids, ev.At); err != nil {
+		if err := s.decisionMessage(ctx, tx, before.Pending, after, ev, add); err != nil {
 			return err
 		}
 	case ev.Action == gl.ActionFlagOverdue:
@@ -219,37 +176,6 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 		return nil
 	}
 	return tx.InsertNotifications(ctx, rows)
-}
-
-// clearSignReminders marks read the "please sign" messages (TplDispatched) of the case
-// that the signing department's handlers got, once the sign has done what they asked:
-// a handler's unread count is then what still waits for them. A handler who still has
-// a department of theirs to sign for on the case (a co-handler, a bureau over both)
-// keeps the message.
-func (s *Service) clearSignReminders(ctx context.Context, tx *store.Tx, after *gl.Case, ev *gl.Event) error {
-	staff, err := s.staffDirectory(ctx, tx)
-	if err != nil {
-		return err
-	}
-	var waiting []int64
-	for _, a := range after.Assignments {
-		if a.State == gl.AssignmentDispatched {
-			waiting = append(waiting, a.DeptID)
-		}
-	}
-	still := map[int64]bool{}
-	if len(waiting) > 0 {
-		for _, r := range staff.handlersOf(s, waiting...) {
-			still[r.id] = true
-		}
-	}
-	var ids []int64
-	for _, r := range staff.handlersOf(s, ev.DeptID) {
-		if !still[r.id] {
-			ids = append(ids, r.id)
-		}
-	}
-	return tx.MarkCaseMessagesRead(ctx, after.ID, TplDispatched, store.RecipientUser, ids, ev.At)
 }
 
 func reopenBy(ev *gl.Event) string {
