@@ -8,6 +8,7 @@ import (
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/demo"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/service"
 )
 
@@ -21,7 +22,7 @@ func TestHangzhouDemoCity(t *testing.T) {
 	}
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
-		_, svc := newService(t, b)
+		svc := servicetest.New(t, b)
 		if err := demo.Seed(ctx, svc, demo.Options{Cases: 30, Seed: 1, DataDir: dir}); err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/demo"
 	"github.com/gridloop/gridloop/internal/dbtest"
-	"github.com/gridloop/gridloop/service"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/store"
 )
 
@@ -19,7 +19,8 @@ import (
 func TestSeedInTimeOrder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
-		db, svc := newService(t, b)
+		svc := servicetest.New(t, b)
+		db := svc.DB
 		before := time.Now()
 		progress := 0
 		err := demo.Seed(ctx, svc, demo.Options{Cases: 80, Seed: 3, Progress: func(done, total int) {
@@ -122,23 +123,4 @@ func TestSeedInTimeOrder(t *testing.T) {
 			t.Errorf("%d cases in %d states (%v): want 80 over most of the loop", len(codes), len(statuses), statuses)
 		}
 	})
-}
-
-// newService opens a migrated store on b and a service over it.
-func newService(t *testing.T, b dbtest.Backend) (*store.DB, *service.Service) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, svc
 }

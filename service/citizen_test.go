@@ -12,6 +12,7 @@ import (
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/jobs"
 	"github.com/gridloop/gridloop/notify"
 	"github.com/gridloop/gridloop/service"
@@ -34,16 +35,7 @@ type citizenCity struct {
 
 func newCitizenCity(t *testing.T, b dbtest.Backend) *citizenCity {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return newCitizenNode(t, db, true)
+	return newCitizenNode(t, servicetest.Store(t, b), true)
 }
 
 // newCitizenNode is a service over db; with setup, it also creates the city.

@@ -11,6 +11,7 @@ import (
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/store"
 )
@@ -20,18 +21,7 @@ import (
 func newIntakeService(t *testing.T, b dbtest.Backend) *service.Service {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := servicetest.New(t, b)
 	for _, c := range gl.DefaultCategories() {
 		if err := svc.PutCategory(ctx, &c); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/store"
 	"github.com/gridloop/gridloop/workflow"
@@ -34,18 +35,7 @@ func TestMask(t *testing.T) {
 func newPIIService(t *testing.T, b dbtest.Backend) (*service.Service, map[string]*service.Principal) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := servicetest.New(t, b)
 	for _, c := range gl.DefaultCategories() {
 		if err := svc.PutCategory(ctx, &c); err != nil {
 			t.Fatal(err)

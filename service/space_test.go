@@ -11,6 +11,7 @@ import (
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/geo"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/store"
 	"github.com/gridloop/gridloop/workflow"
@@ -49,18 +50,7 @@ type spaceCity struct {
 func newSpaceCity(t *testing.T, b dbtest.Backend) *spaceCity {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := servicetest.New(t, b)
 	for _, c := range gl.DefaultCategories() {
 		if err := svc.PutCategory(ctx, &c); err != nil {
 			t.Fatal(err)
@@ -83,7 +73,7 @@ func newSpaceCity(t *testing.T, b dbtest.Backend) *spaceCity {
 		quyuan:     box(120.15, 30.25, 120.16, 30.27),
 		shihuiqiao: box(120.14, 30.27, 120.16, 30.29),
 	}
-	err = svc.UpdateGeo(ctx, func(tx *store.Tx) error {
+	err := svc.UpdateGeo(ctx, func(tx *store.Tx) error {
 		for code, g := range communities {
 			if err := tx.SetAreaGeom(ctx, code, g); err != nil {
 				return err

@@ -14,8 +14,8 @@ import (
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/service"
-	"github.com/gridloop/gridloop/store"
 	"github.com/gridloop/gridloop/web"
 )
 
@@ -31,18 +31,8 @@ type city struct {
 func newCity(t *testing.T, b dbtest.Backend) *city {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := servicetest.New(t, b)
+	var err error
 	for _, c := range gl.DefaultCategories() {
 		if err := svc.PutCategory(ctx, &c); err != nil {
 			t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/service"
-	"github.com/gridloop/gridloop/store"
 	"github.com/gridloop/gridloop/web"
 	"github.com/gridloop/gridloop/web/limit"
 	"github.com/gridloop/gridloop/workflow"
@@ -43,18 +43,8 @@ func roleUser(r gl.Role) string { return "r_" + string(r) }
 func newSecCity(t *testing.T, b dbtest.Backend, limits *limit.Limits) *secCity {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := servicetest.New(t, b)
+	var err error
 	for _, c := range gl.DefaultCategories() {
 		if err := svc.PutCategory(ctx, &c); err != nil {
 			t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
+	"github.com/gridloop/gridloop/internal/servicetest"
 	"github.com/gridloop/gridloop/jobs"
 	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/store"
@@ -274,18 +275,8 @@ const bad = "bad"
 func newCity(t *testing.T, b dbtest.Backend, router routers.Router) *city {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, b.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(ctx, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := servicetest.New(t, b)
+	var err error
 	for _, cat := range gl.DefaultCategories() {
 		if err := svc.PutCategory(ctx, &cat); err != nil {
 			t.Fatal(err)
