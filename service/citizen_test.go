@@ -877,6 +877,18 @@ func TestRequestMessages(t *testing.T) {
 		if find(inbox("handler_b"), service.TplRequestDecided, code) != nil {
 			t.Error("handler_b was told of A's extension")
 		}
+		told := false
+		for _, n := range c.log(code) {
+			if n.Template == service.TplDeadlineExtended && n.RecipientKind == store.RecipientReporter {
+				told = true
+				if !strings.Contains(n.Body, "办理时限延长至 "+due) || strings.Contains(n.Body, "供电公司") {
+					t.Errorf("the reporter's message: %q", n.Body)
+				}
+			}
+		}
+		if !told {
+			t.Errorf("the reporter was not told of the new deadline: %+v", c.log(code))
+		}
 
 		c.act("handler_a", code, workflow.Input{Action: gl.ActionRequestSuspension, Note: "涉及产权纠纷"})
 		c.act("dispatcher", code, workflow.Input{Action: gl.ActionDeny, Note: "产权不影响路灯维修。"})

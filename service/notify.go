@@ -60,8 +60,9 @@ const (
 	TplDispatched       = "dispatched"
 	TplOverdue          = "overdue"
 	TplUrged            = "urged"
-	TplRequest          = "request"         // a department asks to return, extend or suspend
-	TplRequestDecided   = "request_decided" // the dispatcher's answer to it
+	TplRequest          = "request"           // a department asks to return, extend or suspend
+	TplRequestDecided   = "request_decided"   // the dispatcher's answer to it
+	TplDeadlineExtended = "deadline_extended" // the citizens: an approved extension's new deadline
 )
 
 // message is one message before it is fanned out to recipients and channels.

@@ -56,6 +56,16 @@ func (s *Service) decisionMessage(ctx context.Context, tx *store.Tx, req *gl.Req
 	}
 	handlers := staff.handlersOf(s, req.DeptID)
 	add(m, handlers, true)
+	if req.Kind == gl.RequestExtension && ev.Action == gl.ActionApprove && after.Due != nil {
+		// The case's citizens see the handling deadline on their page: they are told
+		// when it moves, not left to find it changed. The department's reason is internal.
+		rs, err := s.citizensOf(ctx, tx, after)
+		if err != nil {
+			return err
+		}
+		add(message{TplDeadlineExtended, "办理时限延长", fmt.Sprintf("您反映的问题（编号 %s）因处置需要，办理时限延长至 %s。",
+			code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04")), s.publicLink(ctx, tx, after)}, rs, false)
+	}
 	if req.Kind == gl.RequestReturn && ev.Action == gl.ActionApprove {
 		if err := tx.MarkCaseMessagesRead(ctx, after.ID, TplDispatched, store.RecipientUser, userIDs(handlers), ev.At); err != nil {
 			return err
