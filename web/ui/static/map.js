@@ -26,6 +26,14 @@
     el.classList.add("no-tiles"); // vector layers on a plain background
   }
   L.control.scale({ imperial: false }).addTo(map);
+  // Leaflet follows the window's size, not its box's: when the box changes without the
+  // window (a layout shift around it), taps would be read against the old size and
+  // land on the wrong place.
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      map.invalidateSize();
+    }).observe(el);
+  }
   var city = cfg.bounds ? L.latLngBounds([cfg.bounds[1], cfg.bounds[0]], [cfg.bounds[3], cfg.bounds[2]]) : null;
 
   function getJSON(url) {
@@ -380,6 +388,7 @@
     } else {
       map.setView([35, 105], 4);
     }
+    window.gridloopMap = { map: map };
     el.dataset.ready = "1";
   }
 
