@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	gl "github.com/gridloop/gridloop"
 	"github.com/gridloop/gridloop/internal/dbtest"
@@ -924,6 +925,21 @@ func TestRequestMessages(t *testing.T) {
 			if e.Template == service.TplRequest && !e.Read {
 				t.Errorf("a decided request is still unread: %+v", e)
 			}
+		}
+
+		// A reason of 5,000 characters is quoted in part: the case page has all of it.
+		long := strings.Repeat("长", 5000)
+		other := c.report("路灯不亮", "C0104", lat, lng, "").Case.Code
+		c.act("shift_lead", other, workflow.Input{Action: gl.ActionRegister, CategoryCode: "C0104"})
+		c.act("dispatcher", other, workflow.Input{Action: gl.ActionDispatch, DeptID: c.dept["A"]})
+		c.act("handler_a", other, workflow.Input{Action: gl.ActionSign})
+		c.act("handler_a", other, workflow.Input{Action: gl.ActionRequestSuspension, Note: long})
+		got := find(inbox("dispatcher"), service.TplRequest, other)
+		if got == nil {
+			t.Fatal("no request message for a long reason")
+		}
+		if !strings.Contains(got.Body, "「"+strings.Repeat("长", 200)+"…」") || utf8.RuneCountInString(got.Body) > 300 {
+			t.Errorf("a long reason in the request message: %d characters", utf8.RuneCountInString(got.Body))
 		}
 	})
 }

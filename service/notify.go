@@ -130,7 +130,7 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 			depts = append(depts, a.DeptID)
 		}
 		add(message{TplCaseReopenedDept, "案件重新办理", fmt.Sprintf("案件 %s 结案后%s，已重新办理（第 %d 次），请尽快处置。", code, reopenBy(ev), after.ReopenCount), s.staffLink(code)}, staff.handlersOf(s, depts...), true)
-		add(message{TplReopenAlert, "督办提醒：案件重新办理", fmt.Sprintf("督办提醒：案件 %s（%s）结案后%s：「%s」。已第 %d 次重新办理，承办部门：%s。", code, s.catName(ctx, tx, after.CategoryCode), reopenBy(ev), why, after.ReopenCount, s.deptNames(depts)), s.staffLink(code)}, staff.supervisorsOf(s, after), true)
+		add(message{TplReopenAlert, "督办提醒：案件重新办理", fmt.Sprintf("督办提醒：案件 %s（%s）结案后%s：「%s」。已第 %d 次重新办理，承办部门：%s。", code, s.catName(ctx, tx, after.CategoryCode), reopenBy(ev), quote(why), after.ReopenCount, s.deptNames(depts)), s.staffLink(code)}, staff.supervisorsOf(s, after), true)
 	case ev.Action == gl.ActionDispatch || ev.Action == gl.ActionSubDispatch:
 		staff, err := s.staffDirectory(ctx, tx)
 		if err != nil {
@@ -171,12 +171,24 @@ func (s *Service) notifyHook(ctx context.Context, tx *store.Tx, before, after *g
 		if err != nil {
 			return err
 		}
-		add(message{TplUrged, "督办", fmt.Sprintf("案件 %s 被督办：%s", code, ev.Note), s.staffLink(code)}, staff.handlersOf(s, after.LeadDeptID()), true)
+		add(message{TplUrged, "督办", fmt.Sprintf("案件 %s 被督办：%s", code, quote(ev.Note)), s.staffLink(code)}, staff.handlersOf(s, after.LeadDeptID()), true)
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	return tx.InsertNotifications(ctx, rows)
+}
+
+// quoteLimit bounds the free text a staff message quotes (a reason, an urge): the
+// whole of it is on the case page the message links to.
+const quoteLimit = 200
+
+// quote is note cut to quoteLimit characters, ending in … when cut.
+func quote(note string) string {
+	if r := []rune(note); len(r) > quoteLimit {
+		return string(r[:quoteLimit]) + "…"
+	}
+	return note
 }
 
 func reopenBy(ev *gl.Event) string {
@@ -322,7 +334,7 @@ func dedupe(rs []recipient) []recipient {
 }
 
 // staffCache holds the staff and their contacts for a few seconds: the hook reads them
-// for every dispatch, reopening and overdue flag.
+// for every dispatch, sign, request, decision, reopening and overdue flag.
 type staffCache struct {
 	mu  sync.Mutex
 	at  time.Time

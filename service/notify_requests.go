@@ -32,7 +32,7 @@ func (s *Service) requestMessage(ctx context.Context, tx *store.Tx, after *gl.Ca
 	}
 	add(message{TplRequest, "待审批：" + requestNames[req.Kind] + "申请",
 		fmt.Sprintf("案件 %s（%s）%s申请%s：「%s」，请审批。", after.Code, s.catName(ctx, tx, after.CategoryCode),
-			s.deptNames([]int64{req.DeptID}), what, req.Reason), s.staffLink(after.Code)},
+			s.deptNames([]int64{req.DeptID}), what, quote(req.Reason)), s.staffLink(after.Code)},
 		staff.dispatchersOf(s, after), true)
 	return nil
 }
@@ -50,7 +50,7 @@ func (s *Service) decisionMessage(ctx context.Context, tx *store.Tx, req *gl.Req
 	switch {
 	case ev.Action == gl.ActionDeny:
 		m.subject = name + "申请未获批准"
-		m.body = fmt.Sprintf("案件 %s 的%s申请未获批准：%s。请继续办理。", code, name, strings.TrimRight(ev.Note, "。.！!；; "))
+		m.body = fmt.Sprintf("案件 %s 的%s申请未获批准：%s。请继续办理。", code, name, quote(strings.TrimRight(ev.Note, "。.！!；; ")))
 	case req.Kind == gl.RequestExtension && after.Due != nil:
 		m.body = fmt.Sprintf("案件 %s 的延期申请已批准，处置时限延至 %s。", code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04"))
 	}
