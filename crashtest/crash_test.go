@@ -58,5 +58,6 @@ func TestCrashSafety(t *testing.T) {
 				return
 			}
 		}
+		checkRollups(t, c.dsn)
 	})
 }

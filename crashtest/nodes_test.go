@@ -125,6 +125,7 @@ func TestManyNodes(t *testing.T) {
 	// Nothing acknowledged lost; codes unique; answers whole; replays on the survivor.
 	cases := checkStoreBase(t, c.dsn, acks, base)
 	checkReplays(t, []*node{n1}, c.token, acks, 300)
+	checkRollups(t, c.dsn)
 	t.Logf("%d overdue cases flagged once each; %d reports acknowledged by two nodes (%d before node 2 was killed); %d cases",
 		due, len(acks), killedAt, cases)
 }

@@ -59,6 +59,19 @@ func parseData(raw json.RawMessage) eventData {
 // report and intake decision). Each is counted by day, ISO week and month of ev.At in
 // loc (Asia/Shanghai when nil). Events that count nothing return nil.
 func Deltas(before *gl.Case, ev gl.Event, loc *time.Location) map[Key]Counters {
+	inc, ok := EventIncrement(before, ev, loc)
+	if !ok {
+		return nil
+	}
+	out := make(map[Key]Counters, inc.members.n*len(Periods))
+	inc.spread(out, true)
+	return out
+}
+
+// EventIncrement is Deltas in compact form: the event's counters and the members whose
+// buckets they go to, for the day, week and month of the event (Increment.AddTo expands
+// it). ok is false when the event counts nothing.
+func EventIncrement(before *gl.Case, ev gl.Event, loc *time.Location) (inc Increment, ok bool) {
 	data := parseData(ev.Data)
 	c := before
 	if c == nil {
@@ -173,20 +186,20 @@ func Deltas(before *gl.Case, ev gl.Event, loc *time.Location) map[Key]Counters {
 		dept = ev.DeptID
 	}
 	if d.IsZero() {
-		return nil
+		return Increment{}, false
 	}
-	var ms members
+	ms := &inc.members
 	ms.addPlace(area, grid, respGrid)
 	if dept != 0 {
 		ms.add(DimDepartment, strconv.FormatInt(dept, 10))
 	}
-	addActor(&ms, ev)
+	addActor(ms, ev)
 	if gridMember != 0 {
 		ms.add(DimGridMember, strconv.FormatInt(gridMember, 10))
 	}
-	out := make(map[Key]Counters, ms.n*len(Periods))
-	ms.spread(out, d, ev.At, loc, true)
-	return out
+	inc.Counters = d
+	inc.starts = periodStarts(ev.At, loc)
+	return inc, true
 }
 
 // addActor adds the acting role, the staff member, and the grid worker when the actor

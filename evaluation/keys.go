@@ -86,11 +86,17 @@ func periodStarts(t time.Time, loc *time.Location) [3]string {
 	if loc == nil {
 		loc = shanghai()
 	}
-	t = t.In(loc)
-	y, m, d := t.Date()
-	back := (int(t.Weekday()) + 6) % 7
+	y, m, d := t.In(loc).Date()
+	return dayStarts(time.Date(y, m, d, 12, 0, 0, 0, time.UTC))
+}
+
+// dayStarts returns the Start of the day, week and month of day's date (in day's own
+// location).
+func dayStarts(day time.Time) [3]string {
+	y, m, d := day.Date()
+	back := (int(day.Weekday()) + 6) % 7 // days since Monday
 	return [3]string{
-		t.Format(dateLayout),
+		day.Format(dateLayout),
 		time.Date(y, m, d-back, 12, 0, 0, 0, time.UTC).Format(dateLayout),
 		time.Date(y, m, 1, 12, 0, 0, 0, time.UTC).Format(dateLayout),
 	}
@@ -141,22 +147,4 @@ func (m *members) addPlace(area, grid, respGrid string) {
 	}
 	m.add(DimGrid, grid)
 	m.add(DimRespGrid, respGrid)
-}
-
-// spread adds d to out under every member for each period of at. When fresh, out holds
-// none of the keys yet and d is stored without a lookup.
-func (m *members) spread(out map[Key]Counters, d Counters, at time.Time, loc *time.Location, fresh bool) {
-	starts := periodStarts(at, loc)
-	for i := range m.n {
-		for j, p := range Periods {
-			k := Key{Dim: m.list[i].dim, ID: m.list[i].id, Period: p, Start: starts[j]}
-			if fresh {
-				out[k] = d
-				continue
-			}
-			c := out[k]
-			c.Add(d)
-			out[k] = c
-		}
-	}
 }

@@ -29,6 +29,8 @@ func TestProperty(t *testing.T) {
 	g := newGenerator(propertySeed)
 	var histories [][]gl.Event
 	incremental := map[Key]Counters{}
+	journaled := map[Key]Counters{} // the same increments through their journal text
+	var line []byte
 	actions := map[gl.Action]int{}
 	events := 0
 	for i := range propertyHistories {
@@ -42,6 +44,14 @@ func TestProperty(t *testing.T) {
 				c := incremental[k]
 				c.Add(d)
 				incremental[k] = c
+			}
+			if inc, ok := EventIncrement(&before, s.ev, shanghaiLoc); ok {
+				line = inc.AppendText(line[:0])
+				back, err := ParseIncrement(string(line))
+				if err != nil {
+					t.Fatalf("case %d: %q: %v", i+1, line, err)
+				}
+				back.AddTo(journaled)
 			}
 			if s.ev.Action == gl.ActionReport { // nil before: the place comes from the event
 				a, b := Deltas(&before, s.ev, shanghaiLoc), Deltas(nil, s.ev, shanghaiLoc)
@@ -61,6 +71,9 @@ func TestProperty(t *testing.T) {
 		histories[i] = h
 	}
 	recomputed := Recompute(histories, shanghaiLoc)
+	if !maps.Equal(incremental, journaled) {
+		t.Errorf("increments through their text differ from Deltas: %d buckets against %d", len(journaled), len(incremental))
+	}
 
 	t.Logf("%d histories, %d events, %d buckets", len(histories), events, len(recomputed))
 	t.Logf("actions: %v", actions)

@@ -190,16 +190,17 @@ func (r *replay) step(ev gl.Event, opt Options, out map[Key]Counters, loc *time.
 	}
 
 	if !d.IsZero() {
-		var ms members
+		inc := Increment{Counters: d, starts: periodStarts(ev.At, loc)}
+		ms := &inc.members
 		ms.addPlace(r.area, r.grid, r.respGrid)
 		if dept != 0 {
 			ms.add(DimDepartment, strconv.FormatInt(dept, 10))
 		}
-		addActor(&ms, ev)
+		addActor(ms, ev)
 		if gridMember != 0 {
 			ms.add(DimGridMember, strconv.FormatInt(gridMember, 10))
 		}
-		ms.spread(out, d, ev.At, loc, false)
+		inc.AddTo(out)
 	}
 	if moved || ev.Action == gl.ActionReport {
 		r.status, r.entered = to, ev.At

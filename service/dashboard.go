@@ -147,6 +147,10 @@ func (s *Service) Dashboard(ctx context.Context, p *Principal) (*Dashboard, erro
 	return s.DashboardOf(ctx, p, nil)
 }
 
+// readsRollups are the dashboard's sections that read the rollups or the category
+// counts, which the journal is folded into first.
+var readsRollups = map[string]bool{"trend": true, "categories": true, "ranking": true, "heat": true}
+
 // DashboardOf computes the named sections of the dashboard only (all with none), for a
 // screen that refreshes its parts at different rates; the others are left empty.
 func (s *Service) DashboardOf(ctx context.Context, p *Principal, sections []string) (*Dashboard, error) {
@@ -160,6 +164,14 @@ func (s *Service) DashboardOf(ctx context.Context, p *Principal, sections []stri
 	for _, name := range sections {
 		if parts[name] == nil {
 			return nil, gl.FieldError("sections", "未知的大屏模块「%s」，可选：%s", name, strings.Join(DashboardSections, "、"))
+		}
+	}
+	for _, name := range sections {
+		if readsRollups[name] {
+			if err := s.foldForRead(ctx); err != nil {
+				return nil, err
+			}
+			break
 		}
 	}
 	now := s.now()

@@ -266,6 +266,9 @@ func (s *Service) Evaluate(ctx context.Context, p *Principal, q EvalQuery) (*Eva
 	if err != nil {
 		return nil, err
 	}
+	if err := s.foldForRead(ctx); err != nil {
+		return nil, err
+	}
 	out := &Evaluation{Dim: q.Dim, Period: q.Period, Start: start, End: end, Indicators: evaluation.Indicators, Rows: []EvalRow{}}
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		sc := s.evalScopeOf(p)

@@ -14,56 +14,14 @@ import (
 	"github.com/gridloop/gridloop/store"
 )
 
-// Rollups: every event's evaluation increments (evaluation.Deltas) are added to the
-// rollups table inside the transaction that records the event, so the figures commit
-// or roll back with it and dashboards never scan all cases. RebuildRollups recomputes
-// the table from the event log.
+// Rollups: every event's evaluation increments (evaluation.EventIncrement) are written
+// to the rollups' journal inside the transaction that records the event, so they commit
+// or roll back with it, and folded into the rollups table by FoldRollups
+// (rollupjournal.go) before every read and every two seconds; dashboards never scan all
+// cases. RebuildRollups recomputes the table from the event log.
 
 // EnableRollups registers the hook that keeps the rollups. New calls it.
 func (s *Service) EnableRollups() { s.OnEvents(s.rollupHook) }
-
-// rollupHook adds the increments of a transaction's events (one event, or a batch of
-// reports from intake's group commit) merged into one multi-row upsert, keeping the
-// SQLite writer's transaction short. It also counts the cases by month reported and
-// category (category_months) when a case is reported or changes category.
-func (s *Service) rollupHook(ctx context.Context, tx *store.Tx, changes []Change) error {
-	loc := s.evalLoc()
-	var merged map[evaluation.Key]evaluation.Counters
-	var cats map[store.CategoryMonth]int64
-	for _, ch := range changes {
-		b := ch.Before
-		if b == nil { // the report: Deltas wants the case as created
-			b = ch.After
-		}
-		if ch.Before == nil || ch.Before.CategoryCode != ch.After.CategoryCode {
-			if cats == nil {
-				cats = map[store.CategoryMonth]int64{}
-			}
-			month := evaluation.PeriodStart(evaluation.Month, ch.After.CreatedAt, loc).Format("2006-01-02")
-			if ch.Before != nil {
-				cats[store.CategoryMonth{Month: month, Category: ch.Before.CategoryCode, Area: ch.Before.AreaCode}]--
-			}
-			cats[store.CategoryMonth{Month: month, Category: ch.After.CategoryCode, Area: ch.After.AreaCode}]++
-		}
-		d := evaluation.Deltas(b, *ch.Event, loc)
-		if merged == nil {
-			merged = d
-			continue
-		}
-		for k, c := range d {
-			m := merged[k]
-			m.Add(c)
-			merged[k] = m
-		}
-	}
-	if err := tx.AddCategoryMonths(ctx, cats); err != nil {
-		return err
-	}
-	if len(merged) == 0 {
-		return nil
-	}
-	return tx.AddRollups(ctx, merged)
-}
 
 // evalLoc is the time zone of the evaluation's periods: the calendar's (Asia/Shanghai).
 func (s *Service) evalLoc() *time.Location { return s.Calendar().Location() }
@@ -217,6 +175,11 @@ func (s *Service) RebuildRollups(ctx context.Context, opt RebuildOptions) (*Rebu
 	}
 
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		// Folds wait (a fold in flight would add its entries to the table being
+		// replaced), then appends.
+		if err := tx.LockRollupFold(ctx); err != nil {
+			return err
+		}
 		if err := tx.LockEvents(ctx); err != nil {
 			return err
 		}
@@ -259,6 +222,10 @@ func (s *Service) RebuildRollups(ctx context.Context, opt RebuildOptions) (*Rebu
 			return err
 		}
 		if opt.Verify {
+			// The live figures are the table and the journal.
+			if err := foldAll(ctx, tx); err != nil {
+				return err
+			}
 			if err := s.diffRollups(ctx, tx, res); err != nil {
 				return err
 			}
@@ -270,6 +237,10 @@ func (s *Service) RebuildRollups(ctx context.Context, opt RebuildOptions) (*Rebu
 			}
 		} else {
 			if err := tx.SwapRollups(ctx); err != nil {
+				return err
+			}
+			// The swapped-in table counts every event the journal holds.
+			if err := tx.ClearRollupJournal(ctx); err != nil {
 				return err
 			}
 			// Counted from the cases table here, where no case changes meanwhile.

@@ -321,10 +321,15 @@ func (ec *evalCity) drive(t *testing.T, n int) (events int) {
 }
 
 // liveRollups reads the whole rollups table (or the staging table).
-func liveRollups(t *testing.T, db *store.DB, staging bool) map[evaluation.Key]evaluation.Counters {
+func liveRollups(t *testing.T, svc *service.Service, staging bool) map[evaluation.Key]evaluation.Counters {
 	t.Helper()
+	if !staging { // the live figures are the table and its journal
+		if _, err := svc.FoldRollups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	out := map[evaluation.Key]evaluation.Counters{}
-	err := db.View(context.Background(), func(tx *store.Tx) error {
+	err := svc.DB.View(context.Background(), func(tx *store.Tx) error {
 		return tx.EachRollup(context.Background(), staging, func(r store.RollupRow) error {
 			out[r.Key] = r.Counters
 			return nil
@@ -397,7 +402,7 @@ func TestRollupsProperty(t *testing.T) {
 
 		hs := storedHistories(t, ec.svc.DB)
 		recomputed := evaluation.Recompute(hs, worktime.Default().Location())
-		live := liveRollups(t, ec.svc.DB, false)
+		live := liveRollups(t, ec.svc, false)
 		actions := map[gl.Action]int{}
 		n := 0
 		for _, h := range hs {
@@ -445,9 +450,9 @@ func TestRollupsProperty(t *testing.T) {
 		if !res.Swapped || res.Tail == 0 {
 			t.Errorf("rebuild: swapped %v, tail %d: want a swap and cases with events recorded during the rebuild", res.Swapped, res.Tail)
 		}
-		rebuilt := liveRollups(t, ec.svc.DB, false)
+		rebuilt := liveRollups(t, ec.svc, false)
 		compareBuckets(t, "rebuilt vs Recompute", rebuilt, evaluation.Recompute(storedHistories(t, ec.svc.DB), worktime.Default().Location()))
-		if staged := liveRollups(t, ec.svc.DB, true); len(staged) != 0 {
+		if staged := liveRollups(t, ec.svc, true); len(staged) != 0 {
 			t.Errorf("staging table holds %d rows after the swap", len(staged))
 		}
 
@@ -502,12 +507,12 @@ func TestRollupsRollBackWithEvent(t *testing.T) {
 			return nil
 		})
 		ec.report(t)
-		before := liveRollups(t, ec.svc.DB, false)
+		before := liveRollups(t, ec.svc, false)
 		_, err := ec.svc.Act(ctx, ec.users[gl.RoleShiftLead], ec.cases[0].code, workflow.Input{Action: gl.ActionReject, Note: "重复"}, nil)
 		if gl.ErrorCode(err) != gl.ECONFLICT {
 			t.Fatalf("reject: err = %v, want the hook's conflict", err)
 		}
-		compareBuckets(t, "after a rolled-back event", liveRollups(t, ec.svc.DB, false), before)
+		compareBuckets(t, "after a rolled-back event", liveRollups(t, ec.svc, false), before)
 		if before[evaluation.Key{Dim: evaluation.DimCity, ID: evaluation.CityID, Period: evaluation.Day, Start: "2026-10-26"}].Reported != 1 {
 			t.Errorf("the report was not counted: %v", before)
 		}
@@ -523,6 +528,30 @@ func TestRollupsConcurrent(t *testing.T) {
 		ec := newEvalCity(t, b, 11)
 		const workers, each = 24, 3
 		errs := make(chan error, workers)
+		// Two folders run meanwhile, as two nodes' jobs would: the journal's entries
+		// must reach the table once each, whoever folds them.
+		stop := make(chan struct{})
+		folded := make(chan int, 2)
+		for range 2 {
+			go func() {
+				n := 0
+				defer func() { folded <- n }()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					k, err := ec.svc.FoldRollups(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					n += k
+					time.Sleep(time.Millisecond)
+				}
+			}()
+		}
 		codes := make(chan string, workers*each)
 		for w := range workers {
 			go func() {
@@ -564,7 +593,11 @@ func TestRollupsConcurrent(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		live := liveRollups(t, ec.svc.DB, false)
+		close(stop)
+		if n := <-folded + <-folded; n == 0 {
+			t.Error("the folders folded nothing while events were recorded")
+		}
+		live := liveRollups(t, ec.svc, false)
 		compareBuckets(t, "concurrent", live, evaluation.Recompute(storedHistories(t, ec.svc.DB), worktime.Default().Location()))
 		month := live[evaluation.Key{Dim: evaluation.DimCity, ID: evaluation.CityID, Period: evaluation.Month, Start: "2026-10-01"}]
 		if month.Reported != workers*each || month.Registered != workers*each {

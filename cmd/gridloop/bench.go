@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridloop/gridloop/bench"
 	"github.com/gridloop/gridloop/jobs"
+	"github.com/gridloop/gridloop/service"
 	"github.com/gridloop/gridloop/web"
 	"github.com/gridloop/gridloop/web/limit"
 )
@@ -86,12 +87,14 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	where := ""
+	var local *service.Service // the in-process server's
 	if *dsn != "" {
-		stop, err := m.benchServer(ctx, *dsn, *seedCases, &cfg)
+		svc, stop, err := m.benchServer(ctx, *dsn, *seedCases, &cfg)
 		if err != nil {
 			return err
 		}
 		defer stop()
+		local = svc
 		where = " (in-process, store " + *dsn + ")"
 		if *baseDir == "" && !strings.Contains(*dsn, "://") {
 			*baseDir = filepath.Dir(*dsn)
@@ -129,6 +132,16 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if local != nil {
+		// The run's reports are all counted in the rollups only once their journal is
+		// folded: fold what the run left, and say what that cost.
+		t0 := time.Now()
+		n, err := local.FoldRollups(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "   rollups    %d journal entries left by the run, folded in %s\n", n, time.Since(t0).Round(time.Millisecond))
 	}
 	var verifyErr error
 	if *verify {
@@ -181,29 +194,30 @@ func (m *Main) benchVerify(ctx context.Context, cfg bench.Config, codes []string
 
 // benchServer starts gridloop in this process on dsn, as `gridloop serve` would, on
 // 127.0.0.1:0; it fills cfg's URL and tokens. stop shuts the server down.
-func (m *Main) benchServer(ctx context.Context, dsn string, cases int, cfg *bench.Config) (stop func(), err error) {
-	svc, err := m.openService(ctx, dsn)
+func (m *Main) benchServer(ctx context.Context, dsn string, cases int, cfg *bench.Config) (svc *service.Service, stop func(), err error) {
+	svc, err = m.openService(ctx, dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := m.seed(ctx, svc, cases); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ttl := cfg.Duration*3 + time.Hour
 	for _, role := range append([]string{bench.RoleOperator}, bench.WorkflowRoles...) {
 		// The demo city has one account per role, named after it.
 		tok, err := svc.IssueToken(ctx, role, "bench", ttl)
 		if err != nil {
-			return nil, fmt.Errorf("bench: -db needs the demo accounts (gridloop demo): token for %s: %w", role, err)
+			return nil, nil, fmt.Errorf("bench: -db needs the demo accounts (gridloop demo): token for %s: %w", role, err)
 		}
 		cfg.Tokens[role] = tok
 	}
 	// The benchmark is the only client: intake rate limits would measure themselves.
 	srv := &web.Server{Svc: svc, Log: svc.Logger, Limits: limit.Unlimited}
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	go (&jobs.OverdueClock{Svc: svc, Log: svc.Logger}).Run(ctx)
+	go (&jobs.RollupFold{Svc: svc, Log: svc.Logger}).Run(ctx)
 	go svc.WatchGeo(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
@@ -212,7 +226,7 @@ func (m *Main) benchServer(ctx context.Context, dsn string, cases int, cfg *benc
 		cfg.URL = strings.Replace(cfg.URL, "localhost", "127.0.0.1", 1)
 	}
 	fmt.Fprintf(m.Stdout, "gridloop serving %s on %s for the benchmark\n", dsn, cfg.URL)
-	return func() {
+	return svc, func() {
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(shutdown); err != nil {

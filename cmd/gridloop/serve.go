@@ -37,12 +37,16 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 	cases := fs.Int("cases", 400, "demo: number of cases to seed")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060;\nloopback addresses only")
 	gcPercent := fs.Int("gcpercent", defaultGCPercent, "the Go collector's target heap growth in percent (GOGC); the GOGC environment\nvariable, when set, takes precedence")
+	rollupFold := fs.Duration("rollup-fold", 2*time.Second, "how often the rollups' journal is folded into the rollups (reads of the rollups fold\nfirst anyway; longer: fewer writes under heavy intake, a longer journal)")
 	memLimit := fs.Int64("memlimit", 0, "soft memory limit for the Go heap in MiB (0: none); keep it well above the live heap.\nThe GOMEMLIMIT environment variable, when set, takes precedence")
 	if !withDemo {
 		fs.Lookup("cases").Usage = "ignored by serve"
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *rollupFold <= 0 {
+		return fmt.Errorf("%s: -rollup-fold must be positive, got %s", name, *rollupFold)
 	}
 	tuneGC(*gcPercent, *memLimit)
 	if err := servePprof(*pprofAddr, m.Stderr); err != nil {
@@ -70,6 +74,7 @@ func (m *Main) serve(ctx context.Context, args []string, withDemo bool) error {
 		return err
 	}
 	go (&jobs.OverdueClock{Svc: svc, Log: svc.Logger}).Run(ctx)
+	go (&jobs.RollupFold{Svc: svc, Log: svc.Logger, Interval: *rollupFold}).Run(ctx)
 	go (&jobs.WebhookDelivery{Svc: svc, Log: svc.Logger}).Run(ctx)
 	go (&jobs.Citizen{Svc: svc, Log: svc.Logger}).Run(ctx) // similar-case index, notifications, follow-ups
 	go (&jobs.PlannerStatistics{DB: svc.DB, Log: svc.Logger}).Run(ctx)
