@@ -68,18 +68,16 @@ func (j *Citizen) Run(ctx context.Context) {
 // similar builds the index at start and syncs it until ctx is done; now and then it
 // re-reads the settings, so that an admin's change on another node applies here too.
 func (j *Citizen) similar(ctx context.Context) {
-	every := j.SimilarInterval
-	if every <= 0 {
-		every = 3 * time.Second
+	interval := j.SimilarInterval
+	if interval <= 0 {
+		interval = 3 * time.Second
 	}
 	settingsEvery := j.SettingsInterval
 	if settingsEvery <= 0 {
 		settingsEvery = 30 * time.Second
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
 	lastSettings := time.Now()
-	for {
+	every(ctx, interval, true, func() {
 		if err := j.Svc.SyncSimilar(ctx); err != nil && ctx.Err() == nil {
 			j.Log.Error("similar cases: sync", "err", err)
 		}
@@ -89,10 +87,5 @@ func (j *Citizen) similar(ctx context.Context) {
 				j.Log.Error("citizen settings: reload", "err", err)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

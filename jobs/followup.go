@@ -26,19 +26,12 @@ func (j *FollowUps) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.Default()
 	}
-	t := time.NewTicker(j.Interval)
-	defer t.Stop()
-	for {
+	every(ctx, j.Interval, true, func() {
 		n, err := j.Svc.CountUnansweredFollowUps(ctx)
 		if err != nil && ctx.Err() == nil {
 			j.Log.Error("follow-ups", "err", err)
 		} else if n > 0 {
 			j.Log.Info("unanswered follow-ups counted", "count", n, "as", j.Svc.CitizenSettings().Unanswered)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

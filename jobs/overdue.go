@@ -22,19 +22,12 @@ func (j *OverdueClock) Run(ctx context.Context) {
 	if j.Interval <= 0 {
 		j.Interval = 30 * time.Second
 	}
-	t := time.NewTicker(j.Interval)
-	defer t.Stop()
-	for {
+	every(ctx, j.Interval, true, func() {
 		n, err := j.Svc.FlagOverdue(ctx)
 		if err != nil && ctx.Err() == nil {
 			j.Log.Error("overdue clock", "err", err)
 		} else if n > 0 {
 			j.Log.Info("cases flagged overdue", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -22,16 +22,9 @@ func (j *RollupFold) Run(ctx context.Context) {
 	if j.Interval <= 0 {
 		j.Interval = 2 * time.Second
 	}
-	t := time.NewTicker(j.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, j.Interval, false, func() {
 		if _, err := j.Svc.FoldRollups(ctx); err != nil && ctx.Err() == nil {
 			j.Log.Error("rollup fold", "err", err)
 		}
-	}
+	})
 }

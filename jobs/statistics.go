@@ -23,19 +23,12 @@ func (j *PlannerStatistics) Run(ctx context.Context) {
 	if j.Interval <= 0 {
 		j.Interval = time.Hour
 	}
-	t := time.NewTicker(j.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, j.Interval, false, func() {
 		start := time.Now()
 		if err := j.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
 			j.Log.Error("planner statistics", "err", err)
 		} else if d := time.Since(start); d > time.Second {
 			j.Log.Warn("planner statistics took long", "took", d)
 		}
-	}
+	})
 }
