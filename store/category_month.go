@@ -45,27 +45,29 @@ func (tx *Tx) AddCategoryMonths(ctx context.Context, deltas map[CategoryMonth]in
 	}
 	slices.SortFunc(keys, order)
 	slices.SortFunc(cityKeys, order)
-	if len(cityKeys) > 0 {
-		args := make([]any, 0, 3*len(cityKeys))
-		for _, k := range cityKeys {
+	// A fold of the rollups' journal brings thousands of keys: as many statements as
+	// the limit on bound parameters asks for (bulk.go).
+	for _, c := range chunks(len(cityKeys), 3) {
+		args := make([]any, 0, 3*(c[1]-c[0]))
+		for _, k := range cityKeys[c[0]:c[1]] {
 			args = append(args, k.Month, k.Category, city[k])
 		}
-		_, err := tx.exec(ctx, `INSERT INTO category_months (month, category_code, cases) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(cityKeys)), ", ")+
+		_, err := tx.exec(ctx, `INSERT INTO category_months (month, category_code, cases) VALUES `+valuesList(c[1]-c[0], 3)+
 			` ON CONFLICT (month, category_code) DO UPDATE SET cases = category_months.cases + excluded.cases`, args...)
 		if err != nil {
 			return fmt.Errorf("store: add category months: %w", err)
 		}
 	}
-	args := make([]any, 0, 4*len(keys))
-	for _, k := range keys {
-		args = append(args, k.Month, k.Area, k.Category, deltas[k])
-	}
-	_, err := tx.exec(ctx, `INSERT INTO category_area_months (month, area_code, category_code, cases) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(keys)), ", ")+
-		` ON CONFLICT (month, area_code, category_code) DO UPDATE SET cases = category_area_months.cases + excluded.cases`, args...)
-	if err != nil {
-		return fmt.Errorf("store: add category months: %w", err)
+	for _, c := range chunks(len(keys), 4) {
+		args := make([]any, 0, 4*(c[1]-c[0]))
+		for _, k := range keys[c[0]:c[1]] {
+			args = append(args, k.Month, k.Area, k.Category, deltas[k])
+		}
+		_, err := tx.exec(ctx, `INSERT INTO category_area_months (month, area_code, category_code, cases) VALUES `+valuesList(c[1]-c[0], 4)+
+			` ON CONFLICT (month, area_code, category_code) DO UPDATE SET cases = category_area_months.cases + excluded.cases`, args...)
+		if err != nil {
+			return fmt.Errorf("store: add category months: %w", err)
+		}
 	}
 	return nil
 }
