@@ -15,12 +15,12 @@ import (
 // Hangzhou demo's), so few buckets are shared within a transaction. ns/report is the
 // writer's time per report, commit included.
 //
-//   - batch40: today's design, the rollups in each group-commit transaction of 40
-//     reports (about what 64 concurrent clients give);
-//   - fold5000, fold20000, fold60000: a journal of increments folded into the table
-//     every 1, 4 or 12 seconds at 5,000 reports/s would add the same buckets sorted
-//     and merged, that many reports per transaction (the journal's own writes and
-//     reads not counted): the most such a fold could save.
+//   - batch40: the design until 4cfd674, the rollups in each group-commit transaction
+//     of 40 reports (about what 64 concurrent clients give);
+//   - fold5000, fold20000, fold60000: the design since, a journal of increments folded
+//     into the table every 1, 4 or 12 seconds at 5,000 reports/s, adds the same buckets
+//     sorted and merged, that many reports per transaction (the journal's own writes
+//     and reads not counted: BenchmarkRollupJournal measures the writes).
 func BenchmarkAddRollupsFineBuckets(b *testing.B) {
 	const grids, communities = 62990, 3000
 	for _, per := range []int{40, 5000, 20000, 60000} {
@@ -76,4 +76,35 @@ func BenchmarkAddRollupsFineBuckets(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(reports), "ns/report")
 		})
 	}
+}
+
+// BenchmarkRollupJournal is the writer's time per report for the journal row of a
+// group-commit transaction of 40 reports, each a line the size of a citizen report's
+// increment (seven members), commit included.
+func BenchmarkRollupJournal(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, benchDSN(b, SQLite))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	const per = 40
+	rng := rand.New(rand.NewPCG(1, 2))
+	reports := 0
+	for b.Loop() {
+		var text []byte
+		for range per {
+			g := rng.IntN(62990)
+			text = fmt.Appendf(text, "i\x1f2026-12-07\x1freported=1\x1fcity:all\x1earea:330106\x1earea:330106%03d"+
+				"\x1earea:330106%06d\x1egrid:330106%09d\x1eresp_grid:330106%09d\x1erole:citizen\n", g%300, g%3000, g, g)
+		}
+		if err := db.Update(ctx, func(tx *Tx) error { return tx.AppendRollupJournal(ctx, string(text)) }); err != nil {
+			b.Fatal(err)
+		}
+		reports += per
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(reports), "ns/report")
 }
