@@ -73,6 +73,22 @@ var CounterFields = []string{
 	"patrol", "patrol_valid", "verify_tasks", "verified_on_time",
 }
 
+// counterIndexes maps each name of CounterFields to its position.
+var counterIndexes = func() map[string]int {
+	m := make(map[string]int, len(CounterFields))
+	for i, f := range CounterFields {
+		m[f] = i
+	}
+	return m
+}()
+
+// CounterIndex is the position of the counter named name in CounterFields (and
+// Fields); ok is false for an unknown name.
+func CounterIndex(name string) (i int, ok bool) {
+	i, ok = counterIndexes[name]
+	return i, ok
+}
+
 // Fields returns pointers to every counter, in the order of CounterFields, for
 // scanning from and writing to a row.
 func (c *Counters) Fields() []*int64 {

@@ -3,6 +3,7 @@ package evaluation
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +99,7 @@ func ParseIncrement(line string) (Increment, error) {
 	fields := inc.Counters.Fields()
 	for item := range strings.SplitSeq(counters, string(incItemSep)) {
 		name, v, ok := strings.Cut(item, "=")
-		i, known := counterIndex(name)
+		i, known := CounterIndex(name)
 		n, err := strconv.ParseInt(v, 10, 64)
 		if !ok || !known || err != nil {
 			return inc, fmt.Errorf("evaluation: increment: bad counter %q", item)
@@ -107,7 +108,7 @@ func ParseIncrement(line string) (Increment, error) {
 	}
 	for item := range strings.SplitSeq(mems, string(incItemSep)) {
 		dim, id, ok := strings.Cut(item, ":")
-		if !ok || id == "" || !knownDimension(Dimension(dim)) {
+		if !ok || id == "" || !slices.Contains(Dimensions, Dimension(dim)) {
 			return inc, fmt.Errorf("evaluation: increment: bad member %q", item)
 		}
 		if inc.members.n == len(inc.members.list) {
@@ -117,23 +118,4 @@ func ParseIncrement(line string) (Increment, error) {
 		inc.members.n++
 	}
 	return inc, nil
-}
-
-// counterIndex is the position of a counter's name in CounterFields.
-func counterIndex(name string) (int, bool) {
-	for i, f := range CounterFields {
-		if f == name {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-func knownDimension(d Dimension) bool {
-	for _, x := range Dimensions {
-		if x == d {
-			return true
-		}
-	}
-	return false
 }

@@ -58,20 +58,28 @@ func benchDSN(b *testing.B, name string) string {
 	return u.String()
 }
 
+// benchDB opens and migrates a fresh store of the dialect name, closed when b ends.
+func benchDB(b *testing.B, name string) *DB {
+	b.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, benchDSN(b, name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 // BenchmarkInsertCaseAndEvent stores one new case and its report event per
 // transaction, as intake does.
 func BenchmarkInsertCaseAndEvent(b *testing.B) {
 	for _, name := range []string{SQLite, Postgres} {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := Open(ctx, benchDSN(b, name))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				b.Fatal(err)
-			}
+			db := benchDB(b, name)
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {

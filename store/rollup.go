@@ -32,22 +32,9 @@ const (
 // rollupKeyCols are the key columns, in primary-key order.
 const rollupKeyCols = "dim, period, start, id"
 
-// counterIndex maps a counter's column name to its position in CounterFields.
-var counterIndex = func() map[string]int {
-	m := make(map[string]int, len(evaluation.CounterFields))
-	for i, f := range evaluation.CounterFields {
-		m[f] = i
-	}
-	return m
-}()
-
-// rollupParamBudget bounds the parameters of one statement (SQLite allows 32766,
-// PostgreSQL 65535).
-const rollupParamBudget = 16000
-
 // AddRollups adds deltas to the live rollups, creating buckets as needed: one additive
-// upsert ("x = rollups.x + excluded.x") per at most rollupParamBudget parameters, so an
-// event's increments are one statement. Only the counters that are non-zero somewhere
+// upsert ("x = rollups.x + excluded.x") per at most maxParams parameters (bulk.go) on
+// PostgreSQL, a prepared one-row upsert per bucket on SQLite. Only the counters that are non-zero somewhere
 // in deltas are written. Rows are written in key order, so that concurrent
 // transactions lock shared buckets (the city's day, week and month) in the same order
 // and never deadlock.
@@ -95,7 +82,6 @@ func (tx *Tx) addRollups(ctx context.Context, table string, deltas map[evaluatio
 		set[j] = f + " = " + table + "." + f + " + excluded." + f
 	}
 	perRow := 4 + len(cols)
-	row := "(" + placeholders(perRow) + ")"
 	head := `INSERT INTO ` + table + ` (` + rollupKeyCols + `, ` + strings.Join(names, ", ") + `) VALUES `
 	tail := ` ON CONFLICT (` + rollupKeyCols + `) DO UPDATE SET ` + strings.Join(set, ", ")
 	rowArgs := func(args []any, k evaluation.Key) []any {
@@ -111,21 +97,20 @@ func (tx *Tx) addRollups(ctx context.Context, table string, deltas map[evaluatio
 		// SQLite runs in process: one prepared row statement, kept across transactions
 		// (stmtcache.go), run per row beats parsing a statement of many rows each time.
 		args := make([]any, 0, perRow)
-		if err := tx.eachRow(ctx, head+row+tail, len(keys), func(i int) ([]any, error) {
+		if err := tx.eachRow(ctx, head+"("+placeholders(perRow)+")"+tail, len(keys), func(i int) ([]any, error) {
 			return rowArgs(args[:0], keys[i]), nil
 		}, nil); err != nil {
 			return fmt.Errorf("store: add rollups to %s: %w", table, err)
 		}
 		return nil
 	}
-	chunk := max(1, rollupParamBudget/perRow)
-	for start := 0; start < len(keys); start += chunk {
-		part := keys[start:min(start+chunk, len(keys))]
+	for _, c := range chunks(len(keys), perRow) {
+		part := keys[c[0]:c[1]]
 		args := make([]any, 0, len(part)*perRow)
 		for _, k := range part {
 			args = rowArgs(args, k)
 		}
-		q := head + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ") + tail
+		q := head + valuesList(len(part), perRow) + tail
 		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: add rollups to %s: %w", table, err)
 		}
@@ -178,7 +163,7 @@ func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
 	}
 	idx := make([]int, len(fields))
 	for i, f := range fields {
-		j, ok := counterIndex[f]
+		j, ok := evaluation.CounterIndex(f)
 		if !ok {
 			return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", f)
 		}
@@ -221,7 +206,7 @@ func (tx *Tx) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
 // SumByID sums one counter of the buckets q selects per member (q.Fields and q.GroupBy
 // are ignored), for reads that need one figure of thousands of members (the heat map).
 func (tx *Tx) SumByID(ctx context.Context, q RollupQuery, field string) (map[string]int64, error) {
-	if _, ok := counterIndex[field]; !ok {
+	if _, ok := evaluation.CounterIndex(field); !ok {
 		return nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", field)
 	}
 	if q.Dim == "" || q.Period == "" || q.From == "" {
@@ -306,7 +291,7 @@ func (tx *Tx) rollupWhere(q RollupQuery) (string, []string, []any, error) {
 		// (SQLite uses a partial index when the query repeats its terms).
 		var or []string
 		for _, f := range q.NonZero {
-			if _, ok := counterIndex[f]; !ok {
+			if _, ok := evaluation.CounterIndex(f); !ok {
 				return "", nil, nil, gridloop.Errorf(gridloop.EINVALID, "rollups: unknown counter %q", f)
 			}
 			or = append(or, f+` > 0`)

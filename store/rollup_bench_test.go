@@ -30,14 +30,7 @@ func BenchmarkAddRollupsFineBuckets(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := Open(ctx, benchDSN(b, SQLite))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				b.Fatal(err)
-			}
+			db := benchDB(b, SQLite)
 			report := func(out map[evaluation.Key]evaluation.Counters, grid, community int) {
 				for _, m := range []evaluation.Key{
 					{Dim: evaluation.DimGrid, ID: fmt.Sprintf("330106%09d", grid)},
@@ -83,14 +76,7 @@ func BenchmarkAddRollupsFineBuckets(b *testing.B) {
 // increment (seven members), commit included.
 func BenchmarkRollupJournal(b *testing.B) {
 	ctx := context.Background()
-	db, err := Open(ctx, benchDSN(b, SQLite))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := benchDB(b, SQLite)
 	const per = 40
 	rng := rand.New(rand.NewPCG(1, 2))
 	reports := 0
