@@ -48,8 +48,7 @@ func (tx *Tx) TakeRollupJournal(ctx context.Context, limit int) ([]string, error
 
 // RollupJournalPending reports whether the journal holds entries not yet folded.
 func (tx *Tx) RollupJournalPending(ctx context.Context) (bool, error) {
-	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM rollup_journal LIMIT 1) AS j`).Scan(&n)
+	n, err := tx.countUpTo(ctx, `rollup_journal`, nil, 1)
 	if err != nil {
 		return false, fmt.Errorf("store: rollup journal: %w", err)
 	}

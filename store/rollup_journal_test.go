@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/gridloop/gridloop/internal/dbtest"
@@ -42,13 +43,10 @@ func TestRollupJournal(t *testing.T) {
 		if len(taken) != 3 || len(rest) != 2 {
 			t.Fatalf("took %d then %d entries, want 3 then 2", len(taken), len(rest))
 		}
-		seen := map[string]bool{}
-		for _, e := range append(taken, rest...) {
-			seen[e] = true
-		}
-		for i := range 3 { // oldest first
-			if e := fmt.Sprintf("entry %d\n", i); !seen[e] || !contains(taken, e) {
-				t.Errorf("%q not among the first taken: %q", e, taken)
+		for i := range 5 { // each once, oldest first
+			e := fmt.Sprintf("entry %d\n", i)
+			if first := slices.Contains(taken, e); first != (i < 3) || !first && !slices.Contains(rest, e) {
+				t.Errorf("%q: taken first %q, then %q", e, taken, rest)
 			}
 		}
 		view(t, db, func(tx *Tx) (err error) {
@@ -59,15 +57,6 @@ func TestRollupJournal(t *testing.T) {
 			t.Error("the journal is still pending after everything was taken")
 		}
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestAddCategoryMonthsMany: a fold of the rollups' journal adds thousands of keys at
