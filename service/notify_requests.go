@@ -46,17 +46,21 @@ func (s *Service) decisionMessage(ctx context.Context, tx *store.Tx, req *gl.Req
 		return err
 	}
 	code, name := after.Code, requestNames[req.Kind]
+	var due string // an approved extension's new deadline
+	if after.Due != nil {
+		due = after.Due.In(s.evalLoc()).Format("2006-01-02 15:04")
+	}
 	m := message{TplRequestDecided, name + "申请已批准", fmt.Sprintf("案件 %s 的%s申请已批准。", code, name), s.staffLink(code)}
 	switch {
 	case ev.Action == gl.ActionDeny:
 		m.subject = name + "申请未获批准"
 		m.body = fmt.Sprintf("案件 %s 的%s申请未获批准：%s。请继续办理。", code, name, quote(strings.TrimRight(ev.Note, "。.！!；; ")))
-	case req.Kind == gl.RequestExtension && after.Due != nil:
-		m.body = fmt.Sprintf("案件 %s 的延期申请已批准，处置时限延至 %s。", code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04"))
+	case req.Kind == gl.RequestExtension && due != "":
+		m.body = fmt.Sprintf("案件 %s 的延期申请已批准，处置时限延至 %s。", code, due)
 	}
 	handlers := staff.handlersOf(s, req.DeptID)
 	add(m, handlers, true)
-	if req.Kind == gl.RequestExtension && ev.Action == gl.ActionApprove && after.Due != nil {
+	if req.Kind == gl.RequestExtension && ev.Action == gl.ActionApprove && due != "" {
 		// The case's citizens see the handling deadline on their page: they are told
 		// when it moves, not left to find it changed. The department's reason is internal.
 		rs, err := s.citizensOf(ctx, tx, after)
@@ -64,7 +68,7 @@ func (s *Service) decisionMessage(ctx context.Context, tx *store.Tx, req *gl.Req
 			return err
 		}
 		add(message{TplDeadlineExtended, "办理时限延长", fmt.Sprintf("您反映的问题（编号 %s）因处置需要，办理时限延长至 %s。",
-			code, after.Due.In(s.evalLoc()).Format("2006-01-02 15:04")), s.publicLink(ctx, tx, after)}, rs, false)
+			code, due), s.publicLink(ctx, tx, after)}, rs, false)
 	}
 	if req.Kind == gl.RequestReturn && ev.Action == gl.ActionApprove {
 		if err := tx.MarkCaseMessagesRead(ctx, after.ID, TplDispatched, store.RecipientUser, userIDs(handlers), ev.At); err != nil {
